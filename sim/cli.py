@@ -1,0 +1,56 @@
+"""Command line: `python -m sim COMMAND ...` (also installed as `engage`).
+
+Each command lives in its own module under sim/commands with `add_parser(subparsers)` and
+`main(args) -> int`. Bad input ends with one line on stderr and exit code 2; Ctrl-C with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+
+from .scenario import ScenarioError
+
+COMMANDS = ("run", "validate", "describe", "compare", "sweep", "analyze", "app", "validate_model", "bench")
+
+
+class UsageError(Exception):
+    """A one-line error about the command's input (exit code 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="engage", description="Customer engagement: an agent-based model on Mesa.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"sim.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"sim.commands.{name}":
+                continue
+            raise
+        module.add_parser(subparsers)
+    return parser
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return int(args.handler(args) or 0)
+    except (ScenarioError, UsageError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished work was kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""`run SCENARIO`: run replications and write timeseries.csv, summary.json, manifest.json and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import output, plots
+from .. import scenario as scenarios
+from ..metrics import summarize
+from ..runner import default_workers, run_replications
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("run", help="run a scenario and write tables and plots")
+    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("--seed", type=int, help="seed of the first replication (default: the scenario's)")
+    parser.add_argument("--steps", type=int, help="number of steps (default: the scenario's)")
+    parser.add_argument("--replications", type=int, help="number of replications (default: the scenario's)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel processes (default: cores)")
+    parser.add_argument("--out", help="output folder (default: results/<scenario>/<run id>)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override a scenario key, validated like the file (repeatable)")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    parser.set_defaults(handler=main)
+
+
+def main(args) -> int:
+    overrides = list(args.overrides)
+    for key in ("seed", "steps", "replications"):
+        if getattr(args, key) is not None:
+            overrides.append(f"{key}={getattr(args, key)}")
+    scenario = scenarios.load(args.scenario, overrides)
+    data = scenario.data
+    out = Path(args.out) if args.out else Path("results") / scenario.name / output.new_run_id(data["seed"])
+    folder = output.RunFolder(out)
+    frames: dict[int, pd.DataFrame] = {}
+    status = "complete"
+    try:
+        workers = args.workers or min(default_workers(), data["replications"])
+        for replication, frame in run_replications(scenario, list(range(data["replications"])), workers,
+                                                   progress=not args.quiet):
+            frames[replication] = frame
+    except KeyboardInterrupt:
+        status = "interrupted"
+        if not frames:
+            folder.discard()
+            raise
+    try:
+        path = write(folder, scenario, frames, status, plots_too=not args.no_plots)
+    except BaseException:
+        folder.discard()
+        raise
+    if not args.quiet:
+        report(path, scenario, frames)
+    if status == "interrupted":
+        raise KeyboardInterrupt
+    return 0
+
+
+def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], status: str, plots_too: bool = True) -> Path:
+    frame = pd.concat([frames[r] for r in sorted(frames)], ignore_index=True)
+    companies = scenario.companies
+    output.write_csv(folder.path / "timeseries.csv", frame)
+    per_run = {name: [summarize(frames[r], name) for r in sorted(frames)] for name in companies}
+    summary = {
+        "scenario": scenario.name,
+        "replications": sorted(frames),
+        "steps": int(frame["step"].max()),
+        "focal": scenario.data["focal"],
+        "mean": {name: {k: sum(run[k] for run in runs) / len(runs) for k in runs[0]} for name, runs in per_run.items()},
+        "per_replication": per_run,
+    }
+    output.write_json(folder.path / "summary.json", summary)
+    if plots_too:
+        plots.run_plots(frame, companies, folder.path)
+    output.write_json(folder.path / "manifest.json", output.manifest(
+        scenario, status=status, replications_done=sorted(frames), replications_requested=scenario.data["replications"],
+        files=sorted(p.name for p in folder.path.iterdir()) + ["manifest.json"]))
+    return folder.finish()
+
+
+def report(path: Path, scenario, frames) -> None:
+    focal = scenario.data["focal"]
+    means = pd.DataFrame([summarize(f, focal) for f in frames.values()]).mean()
+    print(f"{scenario.name}: {len(frames)} replication(s) written to {path}")
+    print(f"  {focal}: passionate {means['share_passionate']:.1%}, hostile {means['share_hostile']:.1%}, "
+          f"market share {means['market_share']:.1%}, churn {means['churn']:.1%}, referrals {means['referrals']:.0f}, "
+          f"revenue {means['revenue']:,.0f}, cost {means['cost']:,.0f}, NPS-like {means['nps']:+.2f}")

@@ -1,0 +1,57 @@
+"""The bond: the continuous engagement state, fed by the three factors and gated by trust.
+
+Concept: engagement is the emotional bond with the company, a score on [-1, 1]. It moves each step
+by `bond.rate` of the gap to a target made of the three factors of the articles:
+    identification with the brand x `identification_weight`
+  + remembered experience (peak-end)  x `experience_weight`
+  + relational relevance (participation, appreciation, sensation) x `relational_weight`
+  - anger x `anger_weight`.
+Relationship capacity: people who already hold `bond.capacity` deep brand relationships have less
+room; their positive drives are multiplied by `bond.crowding`.
+Test: tests/test_properties.py::test_relationship_capacity.
+The trust gate then caps the bond (sim.mechanisms.trust.ceiling). Habit is not a driver: a
+customer with no driver settles at a bond near their identification and stays indifferent.
+Test: tests/test_properties.py::test_habit_keeps_but_makes_no_fans.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import memory, trust
+
+F32 = np.float32
+
+
+def room(relationships: np.ndarray, params: dict) -> np.ndarray:
+    """Multiplier on positive drives: 1 with room for another deep relationship, `crowding` without."""
+    b = params["bond"]
+    return np.where(relationships >= b["capacity"], F32(b["crowding"]), F32(1.0))
+
+
+def relational(state, params) -> np.ndarray:
+    b = params["bond"]
+    return (b["participation_weight"] * state.participation + b["appreciation_weight"] * state.appreciation
+            + b["sensation_weight"] * state.sensation)
+
+
+def target(state, params) -> np.ndarray:
+    b = params["bond"]
+    drive = (b["identification_weight"] * state.current(state.identification)
+             + b["experience_weight"] * memory.remembered(state.peak, state.end, params["memory"]["peak_weight"])
+             + b["relational_weight"] * relational(state, params))
+    drive = np.where(drive > 0, drive * room(state.relationships, params), drive)
+    return drive - b["anger_weight"] * state.anger
+
+
+def cap(state, params) -> None:
+    """Apply the trust gate and the [-1, 1] range; prospects have no bond."""
+    levels = params["levels"]
+    ceiling = trust.ceiling(state.current(state.trust), params["trust"]["gate"], levels["involved"])
+    np.clip(np.minimum(state.bond, ceiling), -1, 1, out=state.bond)
+    state.bond[state.company == state.trust.shape[1] - 1] = 0
+
+
+def step(state, market, params, rng, tally) -> None:
+    state.bond += F32(params["bond"]["rate"]) * (target(state, params) - state.bond)
+    cap(state, params)

@@ -1,0 +1,72 @@
+"""Complaints, service recovery and escalation.
+
+Concept: after a failure a customer complains (with their personal complaint propensity) or suffers
+in silence. Each step an open complaint is resolved with probability `complaint_handling`. A
+recovery is an experience of its own, worth `complaints.recovery_strength` when it comes at first
+contact and halving with every `complaints.patience` steps of waiting, so a slow recovery feels
+negative. Because memory keeps the peak and the end, a quick recovery that feels better than the
+failure felt bad leaves the customer more engaged than if nothing had gone wrong: the service
+recovery paradox. It fades after a second failure, because the failure hurts more
+(`memory.repeat_amplification`) and the recovery is worth less (`complaints.recovery_fatigue`).
+While a complaint stays open the customer is bounced from desk to desk: anger grows by
+`complaints.escalation` per step, damped by how well the company listens. Anger pulls the bond down
+(disengaged) and, once high, makes the customer hostile. A complainant may give up (unresolved).
+Tests: tests/test_properties.py::test_recovery_paradox, ::test_escalation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..streams import uniform
+from . import memory, trust
+
+F32 = np.float32
+
+
+def recovery_value(wait: np.ndarray, earlier_failures: np.ndarray, params: dict) -> np.ndarray:
+    """Felt experience of a recovery after `wait` steps, for a customer with earlier failures."""
+    c = params["complaints"]
+    value = c["recovery_strength"] * (2 * 0.5 ** (wait / c["patience"]) - 1)
+    fatigue = c["recovery_fatigue"] ** np.maximum(earlier_failures - 1, 0)
+    return np.where(value > 0, value * fatigue, value).astype(F32)
+
+
+def step(state, market, params, rng, tally) -> None:
+    c = params["complaints"]
+    draw = uniform(rng, (3, state.n))
+    failed = getattr(tally, "failed", np.zeros(state.n, bool))
+    new = failed & ~state.complaint_open & (draw[0] < state.complaint_propensity)
+    state.complaint_open |= new
+    state.complaint_wait[new] = 0
+    tally.count("complaints", state.company[new])
+    tally.count("silent_failures", state.company[failed & ~new])
+
+    open_rows = np.flatnonzero(state.complaint_open & (state.company < market.none))
+    brand = state.company[open_rows]
+    tally.cost_complaints += np.bincount(brand, minlength=market.none + 1) * market.complaint_cost
+    resolved = draw[1, open_rows] < market.complaint_handling[brand]
+
+    done = open_rows[resolved]
+    wait = state.complaint_wait[done].astype(F32)
+    value = recovery_value(wait, state.failures[done], params)
+    memory.remember(state, done, value)
+    quick = done[wait == 0]
+    trust.update_current(state, quick, lambda t, rows: trust.build(t, 1.0, params["trust"]["recovery_gain"]))
+    state.anger[done] *= F32(1 - c["anger_release"])
+    state.complaint_open[done] = False
+    tally.count("recoveries", state.company[done])
+    tally.count("quick_recoveries", state.company[quick])
+
+    waiting = open_rows[~resolved]
+    state.complaint_wait[waiting] += 1
+    unheard = c["escalation"] * (1 - market.listening[brand[~resolved]])
+    state.anger[waiting] += (unheard * (1 - state.anger[waiting])).astype(F32)
+    gave_up = waiting[draw[2, waiting] < c["give_up"]]
+    state.complaint_open[gave_up] = False
+    trust.update_current(state, gave_up, lambda t, rows: trust.lose(t, params["trust"]["loss"]))
+    tally.count("abandoned_complaints", state.company[gave_up])
+
+    calm = F32(1 - c["anger_fading"])
+    state.anger[~state.complaint_open] *= calm
+    state.former_anger *= calm

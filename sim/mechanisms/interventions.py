@@ -1,0 +1,26 @@
+"""Interventions: timed changes to a company (outage, price, promotion, programmes, complaint handling,
+advertising) and one-off events (a complaint going viral).
+
+Concept: what a strategist does to the market, and what happens to it. Each intervention acts from
+its `at` step until its `until` step (or the end); while it acts, its changes are merged into the
+company's parameters (see sim.market.Market.update). Test: tests/test_interventions.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..streams import uniform
+
+
+def step(state, market, params, rng, tally) -> None:
+    market.update(market.step)
+    draw = uniform(rng, state.n)
+    for event in market.interventions:
+        share = event.get("viral_complaint") or 0.0
+        if share and event["at"] == market.step:
+            company = market.names.index(event["company"])
+            hit = (state.company == company) & (draw < share)
+            state.anger[hit] = np.maximum(state.anger[hit], 1.0)
+            state.bond[hit] = np.minimum(state.bond[hit], params["levels"]["disengaged"] - 0.1)
+            state.complaint_open[hit] = True

@@ -1,0 +1,47 @@
+"""The five levels of engagement, read from the continuous state, and every transition counted.
+
+Concept: indifferent, involved, passionate, disengaged and hostile are a reading of the bond and of
+anger, not boxes with their own rules:
+    passionate   bond >= levels.passionate
+    involved     bond >= levels.involved
+    disengaged   bond <= levels.disengaged
+    hostile      disengaged and anger >= levels.hostile_anger
+    indifferent  otherwise.
+A customer can move between any two levels in one step. Transitions are counted among customers who
+stay with the same company; moves between companies are counted as switches.
+Test: tests/test_model.py::test_levels_reading and ::test_transitions_add_up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..parameters import LEVELS
+from ..state import PROSPECT
+
+INDIFFERENT, INVOLVED, PASSIONATE, DISENGAGED, HOSTILE = range(5)
+
+
+def read(bond: np.ndarray, anger: np.ndarray, params: dict) -> np.ndarray:
+    levels = params["levels"]
+    code = np.full(bond.shape, INDIFFERENT, np.int8)
+    code[bond >= levels["involved"]] = INVOLVED
+    code[bond >= levels["passionate"]] = PASSIONATE
+    negative = bond <= levels["disengaged"]
+    code[negative] = DISENGAGED
+    code[negative & (anger >= levels["hostile_anger"])] = HOSTILE
+    return code
+
+
+def current(state, params, none: int) -> np.ndarray:
+    code = read(state.bond, state.anger, params)
+    code[state.company == none] = PROSPECT
+    return code
+
+
+def step(state, market, params, rng, tally) -> None:
+    new = current(state, params, market.none)
+    stayed = (state.company == tally.company_before) & (state.company < market.none)
+    pairs = state.level[stayed].astype(np.int64) * len(LEVELS) + new[stayed]
+    tally.transitions += np.bincount(pairs, minlength=len(LEVELS) ** 2).reshape(len(LEVELS), len(LEVELS))
+    state.level = new

@@ -1,0 +1,21 @@
+"""Money: revenue by engagement; the costs are counted by the mechanism that incurs them.
+
+Concept: engaged customers stay longer, spend more and bring others in. Each step a customer spends
+price x (1 + `money.engagement_uplift` x max(bond, 0)). Costs: advertising per exposure, service per
+interaction, complaint handling per attempt, programmes per touch (in their own mechanisms).
+Referrals are counted by the switching mechanism. Test: tests/test_properties.py::test_money.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def spend(price: np.ndarray, bond: np.ndarray, params: dict) -> np.ndarray:
+    return price * (1 + params["money"]["engagement_uplift"] * np.maximum(bond, 0))
+
+
+def step(state, market, params, rng, tally) -> None:
+    company = state.company
+    tally.revenue += np.bincount(company, weights=spend(market.price[company], state.bond, params),
+                                 minlength=market.none + 1)

@@ -1,0 +1,55 @@
+"""Relational relevance: participation, appreciation and sensation programmes.
+
+Concept: fans are made, not born, by the significance of the relationship.
+- Participation: the customer invests (co-creation, configuring, teaching the company their
+  preferences). Raises the bond, the cost of leaving and lowers price sensitivity (the last two in
+  sim.mechanisms.switching). Test: tests/test_properties.py::test_participation_lowers_churn.
+- Appreciation: feeling valued as an individual. Each touch closes `gain` of the distance to full
+  appreciation, so returns diminish. Test: ::test_appreciation_diminishing_returns.
+- Sensation: a memorable peak experience. It enters peak-end memory at its full intensity and lifts
+  the bond at once by `bond.sensation_jump` x intensity (less for people at their relationship
+  capacity), so one moment can make a fan. Test: ::test_sensation_makes_fans.
+A company's programme enrols `reach` of its target group (everyone, a random share, or one level),
+decided by a fixed per-customer draw so a larger reach contains a smaller one; each enrolled
+customer is touched with probability `frequency` per step at `cost` per touch. The three stocks fade
+slowly (`relational.*_fading`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..parameters import PROGRAMMES
+from ..streams import uniform
+from . import memory
+from .bond import room
+
+F32 = np.float32
+
+
+def step(state, market, params, rng, tally) -> None:
+    draw = uniform(rng, (len(PROGRAMMES), state.n))
+    company = state.company
+    fading = params["relational"]
+    state.participation *= F32(1 - fading["participation_fading"])
+    state.appreciation *= F32(1 - fading["appreciation_fading"])
+    state.sensation *= F32(1 - fading["sensation_fading"])
+    for k, name in enumerate(PROGRAMMES):
+        programme = market.programme[name]
+        if not programme["reach"][:-1].any():
+            continue
+        reach = programme["reach"][company]
+        target = programme["target"][company]
+        in_target = (target <= 1) | (state.level == target - 2)
+        touched = np.flatnonzero((company < market.none) & in_target & (state.enrolment[:, k] < reach)
+                                 & (draw[k] < programme["frequency"][company]))
+        gain = programme["gain"][company[touched]]
+        stock = getattr(state, name)
+        stock[touched] += gain * (1 - stock[touched])
+        if name == "sensation":
+            memory.remember(state, touched, gain)
+            jump = params["bond"]["sensation_jump"] * gain * room(state.relationships[touched], params)
+            state.bond[touched] = np.minimum(state.bond[touched] + jump, 1)
+        tally.count("programme_touches", company[touched])
+        tally.cost_programmes += np.bincount(company[touched], weights=programme["cost"][company[touched]],
+                                             minlength=market.none + 1)

@@ -1,0 +1,133 @@
+"""Switching and acquisition: who leaves, where they go, and how prospects are won.
+
+Concept: switching depends on the level, price sensitivity, the offer and the cost of leaving.
+The hazard of leaving per step is 1 - exp(-pressure / cost of leaving), with
+    pressure = base_hazard x exp(-bond_sensitivity x bond) / (1 + habit x tenure in years)
+             + anger_hazard x anger
+             + price_response x effective price sensitivity x relative price gap to the best offer seen
+    cost of leaving = 1 + participation_lock x participation + advocacy_lock x log(1 + messages sent)
+Effective price sensitivity falls with the bond (`engaged_price_damping`: the passionate choose without
+thinking, the involved compare with their favourite) and with participation. Competitors' promotions
+are noticed with probability `promotion.reach` and cut their price by `promotion.discount`, so
+price-sensitive indifferent customers follow promotions. Habit: the hazard falls with tenure, so
+customers with no driver stay, but habit adds nothing to the bond.
+A leaver picks a company (or leaves the market, `outside_option`) by a logit on identification,
+trust and price. Prospects become customers through advertising or a referral, with hazards added
+(Bass's p + q F on a complete network).
+Tests: tests/test_properties.py::test_switching_order, ::test_promotions_pull_price_sensitive,
+::test_participation_lowers_churn, ::test_habit_keeps_but_makes_no_fans, ::test_money (referrals).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..streams import uniform
+from . import trust as trust_mechanism
+
+F32 = np.float32
+
+
+def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
+    """Pressure to leave and the best offer seen, for every person (prospects get zero pressure)."""
+    s = params["switching"]
+    company = state.company
+    companies = market.size
+    seen = promotion_draw[:, None] < market.promotion_reach[None, :companies]
+    offer = market.price[None, :companies] * (1 - market.promotion_discount[None, :companies] * seen)
+    has = company < market.none
+    rows = np.flatnonzero(has)
+    offer[rows, company[rows]] = np.inf
+    own_price = market.price[company]
+    gap = np.clip((own_price - offer.min(axis=1)) / np.maximum(own_price, 1e-9), 0, 1)
+    sensitivity = (state.price_sensitivity
+                   * (1 - s["participation_price_damping"] * state.participation)
+                   * (1 - s["engaged_price_damping"] * np.clip(state.bond / params["levels"]["passionate"], 0, 1)))
+    pressure = (s["base_hazard"] * np.exp(-s["bond_sensitivity"] * state.bond) / (1 + s["habit"] * state.tenure / 365)
+                + s["anger_hazard"] * state.anger
+                + s["price_response"] * sensitivity * gap)
+    cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)
+    pressure = np.where(has, pressure / cost, 0)
+    return pressure, offer, sensitivity
+
+
+def hazard(state, market, params, promotion_draw: np.ndarray) -> np.ndarray:
+    pressure, _, _ = leaving_pressure(state, market, params, promotion_draw)
+    return -np.expm1(-pressure)
+
+
+def choose(utilities: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Index of the option picked by a logit choice, using one uniform per row."""
+    utilities = utilities - utilities.max(axis=1, keepdims=True)
+    weights = np.exp(utilities)
+    cumulative = np.cumsum(weights, axis=1)
+    cumulative /= cumulative[:, -1:]
+    return np.minimum((draw[:, None] >= cumulative).sum(axis=1), utilities.shape[1] - 1)
+
+
+def join(state, rows: np.ndarray, brand: np.ndarray, params: dict, none: int) -> None:
+    """Start a new relationship: memory, programmes, complaints and tenure begin afresh."""
+    state.company[rows] = brand
+    for name in ("peak", "end", "participation", "appreciation", "sensation", "advocacy", "anger"):
+        getattr(state, name)[rows] = 0
+    state.tenure[rows] = 0
+    state.failures[rows] = 0
+    state.complaint_open[rows] = False
+    joined = rows[brand < none]
+    b = params["bond"]
+    start = b["identification_weight"] * state.identification[joined, state.company[joined]]
+    ceiling = trust_mechanism.ceiling(state.trust[joined, state.company[joined]], params["trust"]["gate"],
+                                      params["levels"]["involved"])
+    state.bond[rows] = 0
+    state.bond[joined] = np.clip(np.minimum(start, ceiling), -1, 1)
+
+
+def step(state, market, params, rng, tally) -> None:
+    s = params["switching"]
+    draw = uniform(rng, (3, state.n))
+    none, companies = market.none, market.size
+    pressure, offer, sensitivity = leaving_pressure(state, market, params, draw[0])
+    leaving = np.flatnonzero(draw[1] < -np.expm1(-pressure))
+    old = state.company[leaving]
+
+    # where leavers go: identification, trust and price; never back to the company they just left
+    utility = np.empty((leaving.size, companies + 1), np.float64)
+    utility[:, :companies] = (state.identification[leaving, :companies] + state.trust[leaving, :companies]
+                              - sensitivity[leaving, None] * offer[leaving] / np.maximum(market.price[old], 1e-9)[:, None])
+    utility[np.arange(leaving.size), old] = -np.inf
+    utility[:, companies] = s["outside_option"]
+    utility[:, :companies] *= s["choice_sharpness"]
+    utility[:, companies] *= s["choice_sharpness"]
+    new = choose(utility, draw[2, leaving])
+    heard = getattr(tally, "heard_praise", None)
+    if heard is not None:
+        tally.count("referrals", new[(heard[leaving] == new) & (new < none)])
+    tally.count("lost", old)
+    tally.count("gained", new[new < none])
+    tally.count("lapsed", old[new == none])
+
+    state.former_company[leaving] = old
+    state.former_anger[leaving] = state.anger[leaving]
+    join(state, leaving, new.astype(np.int8), params, none)
+
+    # prospects (not those who just lapsed) join through advertising or a referral
+    prospects = np.flatnonzero(state.company == none)
+    prospects = prospects[~np.isin(prospects, leaving)] if leaving.size else prospects
+    ad_pull = getattr(tally, "ad_pull", None)
+    pulls = np.zeros((prospects.size, companies + 1), np.float32)
+    if ad_pull is not None:
+        pulls[:, :companies] = ad_pull[prospects]
+    referral_brand = heard[prospects] if heard is not None else np.full(prospects.size, none)
+    pulls[:, companies] = np.where(referral_brand < none, params["word_of_mouth"]["referral_conversion"], 0)
+    cumulative = np.cumsum(pulls, axis=1)
+    x = draw[2, prospects]
+    joins = x < cumulative[:, -1]
+    channel = (x[joins, None] >= cumulative[joins]).sum(axis=1)
+    referred = channel == companies
+    brand = np.where(referred, referral_brand[joins], channel).astype(np.int8)
+    rows = prospects[joins]
+    join(state, rows, brand, params, none)
+    tally.count("acquired", brand)
+    tally.count("referrals", brand[referred])
+
+    state.tenure[state.company < none] += 1

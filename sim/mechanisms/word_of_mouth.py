@@ -1,0 +1,66 @@
+"""Word of mouth on the social network, damped by introversion.
+
+Concept: passionate customers recommend, hostile ones warn (also after they have left), and the
+middle levels stay quiet. Each step a person has a conversation with one random contact with
+probability `conversation_rate`. A passionate contact praises its brand with probability
+`praise_rate` x (1 - `introversion_damping` x introversion); a hostile one (or one still angry at a
+company it left) warns with probability `warning_rate` x the same damping. An introverted fan is as
+enthusiastic as an extraverted one but says far less.
+What is heard moves the listener's identification with that brand (and trust, by `trust.word_of_mouth`)
+up or down; a prospect who hears praise becomes a customer with probability `referral_conversion`
+(Bass's imitation: q = conversation_rate x praise_rate x referral_conversion). A disengaged customer
+warned about their own company catches some of the anger (`contagion`): hostility can cascade.
+Every message counts towards the speaker's advocacy, which makes it harder to lure away.
+Tests: tests/test_properties.py::test_introversion_damps_word_of_mouth, ::test_valence_of_word_of_mouth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import F32
+from ..streams import uniform
+
+PASSIONATE, DISENGAGED, HOSTILE = 2, 3, 4
+
+
+def damping(introversion: np.ndarray, params: dict) -> np.ndarray:
+    """Share of an extravert's word of mouth that a person of this introversion sends."""
+    return 1 - params["word_of_mouth"]["introversion_damping"] * introversion
+
+
+def step(state, market, params, rng, tally) -> None:
+    wom = params["word_of_mouth"]
+    draw = uniform(rng, (3, state.n))
+    none = market.none
+    contact = market.network.random_contact(draw[1])
+    listener = np.flatnonzero((draw[0] < wom["conversation_rate"]) & (contact >= 0))
+    speaker = contact[listener]
+    speaker_level = state.level[speaker]
+    angry_former = state.former_anger[speaker] >= params["levels"]["hostile_anger"]
+    talk = draw[2, listener] / damping(state.introversion[speaker], params)
+    praising = (speaker_level == PASSIONATE) & (talk < wom["praise_rate"])
+    warning = ~praising & ((speaker_level == HOSTILE) | angry_former) & (talk < wom["warning_rate"])
+
+    tally.heard_praise = np.full(state.n, none, np.int8)
+    hearer, brand = listener[praising], state.company[speaker[praising]]
+    tally.heard_praise[hearer] = brand
+    identification = state.identification[hearer, brand]
+    state.identification[hearer, brand] = identification + wom["identification_effect"] * (1 - identification)
+    trust = state.trust[hearer, brand]
+    state.trust[hearer, brand] = trust + params["trust"]["word_of_mouth"] * (1 - trust)
+    state.advocacy += np.bincount(speaker[praising], minlength=state.n).astype(F32)
+    tally.count("praise", brand)
+
+    warned_speaker = speaker[warning]
+    hearer = listener[warning]
+    brand = np.where(state.level[warned_speaker] == HOSTILE, state.company[warned_speaker],
+                     state.former_company[warned_speaker])
+    identification = state.identification[hearer, brand]
+    state.identification[hearer, brand] = identification - wom["identification_effect"] * (1 + identification)
+    trust = state.trust[hearer, brand]
+    state.trust[hearer, brand] = trust * (1 - params["trust"]["word_of_mouth"])
+    own = hearer[(state.company[hearer] == brand) & (state.level[hearer] == DISENGAGED)]
+    state.anger[own] += F32(wom["contagion"]) * (1 - state.anger[own])
+    tally.count("warnings", brand)
+    tally.messages_sent = np.bincount(speaker[praising | warning], minlength=state.n)

@@ -1,0 +1,48 @@
+"""Outcome metrics computed from a run's timeseries (one company at a time).
+
+These are the numbers strategists compare: shares of fans and hostiles, churn, referrals, revenue,
+cost, ROI and an NPS-like index. All take the DataFrame of one replication (`model.timeseries()`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+METRICS = {
+    "customers": "customers at the end",
+    "market_share": "share of the population who are customers at the end",
+    "share_passionate": "share of the company's customers who are passionate at the end",
+    "share_hostile": "share of the company's customers who are hostile at the end",
+    "churn": "customers lost over the run, per customer at the start",
+    "referrals": "customers won by a referral over the run",
+    "revenue": "revenue over the run",
+    "cost": "cost of all touchpoints and programmes over the run",
+    "profit": "revenue minus cost",
+    "roi": "profit per unit of cost",
+    "nps": "share passionate minus share disengaged and hostile, at the end (an NPS-like index)",
+    "praise_per_warning": "messages of praise per warning over the run",
+}
+
+
+def summarize(frame: pd.DataFrame, company: str) -> dict[str, float]:
+    """The metrics of METRICS for `company` from one replication's timeseries."""
+    first, last = frame.iloc[0], frame.iloc[-1]
+    revenue = float(frame[f"{company}_revenue"].sum())
+    cost = float(frame[f"{company}_cost"].sum())
+    start = max(float(first[f"{company}_customers"]), 1.0)
+    warnings = float(frame[f"{company}_warnings"].sum())
+    return {
+        "customers": float(last[f"{company}_customers"]),
+        "market_share": float(last[f"{company}_market_share"]),
+        "share_passionate": float(last[f"{company}_passionate_share"]),
+        "share_hostile": float(last[f"{company}_hostile_share"]),
+        "churn": float(frame[f"{company}_lost"].sum()) / start,
+        "referrals": float(frame[f"{company}_referrals"].sum()),
+        "revenue": revenue,
+        "cost": cost,
+        "profit": revenue - cost,
+        "roi": (revenue - cost) / cost if cost > 0 else float("nan"),
+        "nps": float(last[f"{company}_passionate_share"] - last[f"{company}_disengaged_share"]
+                     - last[f"{company}_hostile_share"]),
+        "praise_per_warning": float(frame[f"{company}_praise"].sum()) / warnings if warnings else float("inf"),
+    }

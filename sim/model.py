@@ -1,0 +1,186 @@
+"""EngagementModel: customers bond with companies or turn against them.
+
+The model is a `mesa.Model` seeded through Mesa's `rng`. Customer state lives in NumPy arrays (one
+row per person); each step applies the mechanisms in `STEP_ORDER` to all customers at once. Each
+mechanism draws from its own random stream for each step (sim.streams), so two policies run with
+the same seed see the same random numbers wherever they do not differ.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import network as networks
+from . import scenario as scenarios
+from . import state as states
+from .agents import Company, Customer
+from .market import Market, Tally
+from .mechanisms import (advertising, bond, complaints, interventions, levels, memory, money, programmes,
+                         service, switching, word_of_mouth)
+from .parameters import LEVELS
+from .streams import Streams
+
+# The order of a step, written down once. `python -m sim describe` prints it.
+STEP_ORDER = (
+    ("interventions", interventions),  # scheduled changes to companies; viral complaints
+    ("advertising", advertising),  # exposures move identification; prospects may convert
+    ("service", service),  # touchpoints, quality, failures; trust and peak-end memory
+    ("complaints", complaints),  # voice or silence; recovery (paradox) or escalation (anger)
+    ("programmes", programmes),  # participation, appreciation, sensation
+    ("word_of_mouth", word_of_mouth),  # praise and warnings along the network; referrals
+    ("memory", memory),  # remembered peaks fade
+    ("bond", bond),  # the bond moves towards its three-factor target, gated by trust
+    ("switching", switching),  # leaving, choosing a new company, winning prospects
+    ("levels", levels),  # read the five levels; count transitions
+    ("money", money),  # revenue by engagement (costs were counted where incurred)
+)
+
+BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def resolve_scenario(scenario=None, overrides: dict | None = None, **parameters) -> scenarios.Scenario:
+    """A Scenario from a Scenario, a path, a bundled name, a dict or None, with overrides applied.
+
+    Keyword parameters use `__` for nesting (`companies__focal__price=0.9`), which is how Mesa's
+    batch_run and SolaraViz pass values to the model.
+    """
+    if isinstance(scenario, scenarios.Scenario):
+        resolved = scenario
+    elif isinstance(scenario, dict) or scenario is None:
+        resolved = scenarios.from_dict(scenario or {})
+    else:
+        path = Path(scenario)
+        if not path.exists() and (BUNDLED / f"{scenario}.yaml").exists():
+            path = BUNDLED / f"{scenario}.yaml"
+        resolved = scenarios.load(path)
+    changes = dict(overrides or {})
+    changes.update({key.replace("__", "."): value for key, value in parameters.items()})
+    return resolved.with_overrides(changes) if changes else resolved
+
+
+class EngagementModel(mesa.Model):
+    """A market of customers and companies, built from a scenario.
+
+    Args:
+        scenario: a Scenario, a YAML path, the name of a bundled scenario, a dict, or None (defaults).
+        rng: seed (or numpy Generator) passed to Mesa; defaults to the scenario's `seed`.
+        overrides: dotted key paths to override, e.g. {"companies.focal.price": 0.9}.
+        **parameters: the same with `__` for dots (for batch_run and SolaraViz).
+    """
+
+    def __init__(self, scenario=None, *, rng=None, seed=None, overrides: dict | None = None, **parameters: Any):
+        resolved = resolve_scenario(scenario, overrides, **parameters)
+        if rng is None and seed is None:
+            rng = resolved.data["seed"]
+        super().__init__(rng=rng if rng is not None else seed)
+        self.scenario = resolved
+        self.params = params = resolved.data
+        self.streams = Streams(int(self.rng.integers(2**63)))
+        self.market = market = Market(params["companies"], params["focal"], params["interventions"])
+        market.step = 0
+        base_dir = Path(resolved.source).parent if resolved.source.endswith((".yaml", ".yml")) else Path.cwd()
+        market.network = networks.build(params["network"], params["customers"],
+                                        self.streams.generator("network", 0), base_dir)
+        self.state = states.create(params, market.size, self.streams.generator("population", 0),
+                                   market.quality[:-1])
+        bond.cap(self.state, params)
+        self.state.level = levels.current(self.state, params, market.none)
+        self.timings = {name: 0.0 for name, _ in STEP_ORDER}
+
+        self.companies = [Company(self, name, i) for i, name in enumerate(market.names)]
+        self._views: dict[int, Customer] = {}
+        if params["customers"] <= params["customer_agents"]:
+            for index in range(params["customers"]):
+                self.customer(index)
+
+        self.columns = self._column_names()
+        self.records: list[np.ndarray] = []
+        self.last_tally = Tally(market.size)
+        self._record(self.last_tally)
+        focal = market.focal
+        self.datacollector = mesa.DataCollector(model_reporters={
+            **{level: (lambda m, k=k: int(m.level_counts()[focal][k])) for k, level in enumerate(LEVELS)},
+            "market_share": lambda m: float(np.mean(m.state.company == focal)),
+        })
+        self.datacollector.collect(self)
+
+    # --- Mesa interface -------------------------------------------------------------------------
+    def step(self) -> None:
+        tally = Tally(self.market.size)
+        tally.company_before = self.state.company.copy()
+        self.market.step = self.steps
+        for name, mechanism in STEP_ORDER:
+            start = time.perf_counter()
+            mechanism.step(self.state, self.market, self.params, self.streams.generator(name, self.steps), tally)
+            self.timings[name] += time.perf_counter() - start
+        self.last_tally = tally
+        self._record(tally)
+        self.datacollector.collect(self)
+        if self.steps >= self.params["steps"]:
+            self.running = False
+
+    def run(self, steps: int | None = None, progress: bool = False) -> "EngagementModel":
+        """Run `steps` steps (default: the scenario's), optionally with a progress bar."""
+        from tqdm.auto import tqdm
+
+        total = self.params["steps"] if steps is None else steps
+        for _ in tqdm(range(total), disable=not progress, desc=self.scenario.name, unit="step", leave=False):
+            self.step()
+        return self
+
+    def customer(self, index: int) -> Customer:
+        """The Mesa agent for customer `index`, created on first use in large models."""
+        view = self._views.get(index)
+        if view is None:
+            view = self._views[index] = Customer(self, int(index))
+        return view
+
+    # --- observations ---------------------------------------------------------------------------
+    def level_counts(self) -> np.ndarray:
+        """Customers per company (rows) and level (columns)."""
+        size = self.market.size
+        has = self.state.company < self.market.none
+        pairs = self.state.company[has].astype(np.int64) * len(LEVELS) + self.state.level[has]
+        return np.bincount(pairs, minlength=size * len(LEVELS)).reshape(size, len(LEVELS))
+
+    def _column_names(self) -> list[str]:
+        columns = ["step", "prospects"]
+        for name in self.market.names:
+            columns += [f"{name}_customers", f"{name}_market_share"]
+            columns += [f"{name}_{level}" for level in LEVELS]
+            columns += [f"{name}_{level}_share" for level in LEVELS]
+            columns += [f"{name}_{count}" for count in Tally.COUNTS]
+            columns += [f"{name}_{money_}" for money_ in Tally.MONEY] + [f"{name}_cost"]
+        columns += [f"{a}_to_{b}" for a in LEVELS for b in LEVELS if a != b]
+        return columns
+
+    def _record(self, tally: Tally) -> None:
+        counts = self.level_counts()
+        n = self.state.n
+        row = [self.steps, n - counts.sum()]
+        for c in range(self.market.size):
+            customers = counts[c].sum()
+            row += [customers, customers / n]
+            row += list(counts[c])
+            row += list(counts[c] / customers) if customers else [0.0] * len(LEVELS)
+            row += [getattr(tally, count)[c] for count in Tally.COUNTS]
+            costs = [getattr(tally, m)[c] for m in Tally.MONEY]
+            row += costs + [sum(costs[1:])]
+        transitions = tally.transitions
+        row += [transitions[a, b] for a in range(len(LEVELS)) for b in range(len(LEVELS)) if a != b]
+        self.records.append(np.array(row, dtype=np.float64))
+
+    def timeseries(self, replication: int = 0):
+        """One row per step (step 0 is the starting state) as a pandas DataFrame."""
+        import pandas as pd
+
+        frame = pd.DataFrame(np.vstack(self.records), columns=self.columns)
+        integer = [c for c in frame.columns if not c.endswith(("_share", "revenue", "_cost")) and "cost_" not in c]
+        frame[integer] = frame[integer].round().astype(np.int64)
+        frame.insert(0, "replication", replication)
+        return frame

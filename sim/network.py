@@ -1,0 +1,131 @@
+"""Social networks as compressed neighbour lists (CSR), seeded from the run's stream.
+
+Word of mouth only needs, for each person, a random contact per conversation, so the network is
+stored as `indptr`/`indices` arrays (scipy.sparse CSR layout) and never as Python objects. The
+Watts-Strogatz and Erdos-Renyi generators are vectorised so a million-person network builds in
+seconds; Barabasi-Albert uses networkx (sequential by nature, slower at that scale). The complete
+network is implicit: a random contact is any other person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sparse
+
+
+@dataclass
+class Network:
+    """Undirected contacts of n people; `complete` networks hold no arrays."""
+
+    n: int
+    indptr: np.ndarray | None = None
+    indices: np.ndarray | None = None
+    kind: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.indptr is None
+
+    def degrees(self) -> np.ndarray:
+        if self.complete:
+            return np.full(self.n, self.n - 1, dtype=np.int64)
+        return np.diff(self.indptr)
+
+    def random_contact(self, uniform: np.ndarray) -> np.ndarray:
+        """For each person, one contact chosen by a uniform draw; -1 for people without contacts."""
+        if self.complete:
+            contact = (uniform * (self.n - 1)).astype(np.int64)
+            contact = np.minimum(contact, self.n - 2)
+            contact += contact >= np.arange(self.n)
+            return contact
+        degree = np.diff(self.indptr)
+        offset = np.minimum((uniform * degree).astype(np.int64), np.maximum(degree - 1, 0))
+        contact = self.indices[self.indptr[:-1] + offset].astype(np.int64)
+        contact[degree == 0] = -1
+        return contact
+
+    def to_networkx(self):
+        """The network as a networkx Graph (for drawing and for Mesa's network space)."""
+        import networkx as nx
+
+        if self.complete:
+            return nx.complete_graph(self.n)
+        graph = nx.Graph()
+        graph.add_nodes_from(range(self.n))
+        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        mask = rows < self.indices
+        graph.add_edges_from(zip(rows[mask].tolist(), self.indices[mask].tolist()))
+        return graph
+
+
+def from_edges(n: int, sources: np.ndarray, targets: np.ndarray, kind: str) -> Network:
+    keep = sources != targets
+    sources, targets = sources[keep], targets[keep]
+    rows = np.concatenate([sources, targets])
+    cols = np.concatenate([targets, sources])
+    matrix = sparse.csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
+    matrix.sum_duplicates()
+    return Network(n, matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32), kind)
+
+
+def watts_strogatz(n: int, degree: int, rewiring: float, rng: np.random.Generator) -> Network:
+    """Ring lattice with `degree` nearest neighbours, each edge's far end rewired with probability `rewiring`."""
+    half = max(degree // 2, 1)
+    sources = np.repeat(np.arange(n, dtype=np.int64), half)
+    targets = (sources + np.tile(np.arange(1, half + 1), n)) % n
+    rewire = rng.random(sources.size) < rewiring
+    targets[rewire] = rng.integers(0, n, int(rewire.sum()))
+    return from_edges(n, sources, targets, "watts_strogatz")
+
+
+def erdos_renyi(n: int, degree: float, rng: np.random.Generator) -> Network:
+    """G(n, m) with m = n * degree / 2 random edges (self-loops and repeats dropped)."""
+    m = int(round(n * degree / 2))
+    return from_edges(n, rng.integers(0, n, m), rng.integers(0, n, m), "erdos_renyi")
+
+
+def barabasi_albert(n: int, degree: int, rng: np.random.Generator) -> Network:
+    """Preferential attachment (networkx), each new node bringing degree/2 edges."""
+    import networkx as nx
+
+    m = max(degree // 2, 1)
+    graph = nx.barabasi_albert_graph(n, min(m, n - 1), seed=int(rng.integers(2**31)))
+    edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    return from_edges(n, edges[:, 0], edges[:, 1], "barabasi_albert")
+
+
+def edge_list(n: int, path: str | Path) -> Network:
+    """Read 'source target' pairs (whitespace or comma separated, '#' comments) of customer indices."""
+    path = Path(path)
+    pairs = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        text = line.split("#", 1)[0].replace(",", " ").split()
+        if not text:
+            continue
+        if len(text) < 2 or not all(t.lstrip("-").isdigit() for t in text[:2]):
+            raise ValueError(f"{path}:{number}: expected two customer indices, got {line.strip()!r}")
+        a, b = int(text[0]), int(text[1])
+        if not (0 <= a < n and 0 <= b < n):
+            raise ValueError(f"{path}:{number}: customer index out of range 0..{n - 1}: {line.strip()!r}")
+        pairs.append((a, b))
+    edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return from_edges(n, edges[:, 0], edges[:, 1], "edge_list")
+
+
+def build(config: dict, n: int, rng: np.random.Generator, base_dir: Path | None = None) -> Network:
+    kind = config["kind"]
+    if kind == "watts_strogatz":
+        return watts_strogatz(n, config["degree"], config["rewiring"], rng)
+    if kind == "erdos_renyi":
+        return erdos_renyi(n, config["degree"], rng)
+    if kind == "barabasi_albert":
+        return barabasi_albert(n, config["degree"], rng)
+    if kind == "complete":
+        return Network(n, kind="complete")
+    path = Path(config["path"])
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    return edge_list(n, path)

@@ -1,0 +1,129 @@
+"""Writing results: atomic files, run folders and the manifest that makes every figure reproducible.
+
+A run is written into a hidden `.<run id>.partial` folder and renamed into place when it is
+complete, so results/ never holds a half-written run; single files are written to a temporary name
+and renamed. The manifest records the resolved scenario, seed, package versions and git revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "networkx", "pyyaml", "tqdm", "numba")
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path next to `path`; it replaces `path` only if the block finishes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame) -> None:
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False, lineterminator="\n")
+
+
+def _jsonable(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value)}")
+
+
+def versions() -> dict[str, str]:
+    from importlib import metadata
+
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    try:
+        found["sim"] = metadata.version("customer-engagement")
+    except metadata.PackageNotFoundError:
+        pass
+    return found
+
+
+def git_revision() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                  timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (revision + ("-dirty" if dirty else "")) if revision else "unknown"
+
+
+def manifest(scenario, **extra) -> dict[str, Any]:
+    return {
+        "scenario_name": scenario.name,
+        "scenario_file": scenario.source,
+        "seed": scenario.data["seed"],
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "git_revision": git_revision(),
+        "versions": versions(),
+        **extra,
+        "scenario": scenario.data,
+    }
+
+
+def new_run_id(seed: int) -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-seed{seed}"
+
+
+class RunFolder:
+    """A results folder built in a hidden partial folder and renamed into place by `finish()`."""
+
+    def __init__(self, final: str | Path):
+        self.final = Path(final)
+        if self.final.exists():
+            raise FileExistsError(f"{self.final} already exists; choose another --out")
+        self.partial = self.final.with_name(f".{self.final.name}.partial")
+        if self.partial.exists():
+            shutil.rmtree(self.partial)
+        self.partial.mkdir(parents=True)
+
+    @property
+    def path(self) -> Path:
+        return self.partial
+
+    def finish(self) -> Path:
+        os.replace(self.partial, self.final)
+        return self.final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.partial, ignore_errors=True)

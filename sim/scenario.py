@@ -1,0 +1,375 @@
+"""Scenarios: YAML files validated against the schema in `sim.parameters` before anything runs.
+
+Every error is one line naming the file, the line and the key path, and saying what was expected,
+for example::
+
+    scenarios/bad.yaml:7: companies.focal.prise: unknown key (did you mean 'price'?)
+
+YAML is read with PyYAML's safe loader, so tags that would construct Python objects are refused.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import parameters as params
+
+Origin = int | str  # a line number in the file, or a label such as "--set a.b=1"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run; `str()` is the one-line message shown to the user."""
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: every parameter resolved to a value (defaults filled in)."""
+
+    data: dict[str, Any]
+    source: str = "<defaults>"
+    origins: dict[tuple, Origin] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+    @property
+    def companies(self) -> list[str]:
+        return list(self.data["companies"])
+
+    def get(self, dotted: str) -> Any:
+        value: Any = self.data
+        for part in dotted.split("."):
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        return value
+
+    def with_overrides(self, overrides: dict[str, Any] | list[str], label: str = "override") -> "Scenario":
+        """A new, validated scenario with dotted-path overrides applied on top of this one."""
+        raw = copy.deepcopy(self.data)
+        origins = dict(self.origins)
+        items = overrides.items() if isinstance(overrides, dict) else [parse_assignment(s) for s in overrides]
+        for key, value in items:
+            set_path(raw, key, value, origins, f"{label} {key}={value!r}" if label != "--set" else
+                     f"--set {key}={value}")
+        return validate(raw, self.source, origins)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split a `KEY.PATH=VALUE` string; the value is read as a YAML scalar (so 0.9 is a number)."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text}: expected KEY.PATH=VALUE")
+    key, _, value = text.partition("=")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def set_path(raw: dict, dotted: str, value: Any, origins: dict, label: str) -> None:
+    """Set a dotted key path in a raw scenario dictionary, creating mappings on the way."""
+    parts = dotted.split(".")
+    if parts[0] == "companies" and "companies" not in raw:
+        raw["companies"] = copy.deepcopy(params.DEFAULT_COMPANIES)
+    node = raw
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(f"{label}: {'.'.join(parts[:depth + 1])}: no such list item")
+            node = node[int(part)]
+            continue
+        if not isinstance(node.get(part), (dict, list)):
+            node[part] = {}
+        node = node[part]
+    if isinstance(node, list):
+        node[int(parts[-1])] = value
+    else:
+        node[parts[-1]] = value
+    origins[tuple(parts)] = label
+
+
+def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
+    """Read, check and resolve a scenario file; raises ScenarioError with a one-line message."""
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError(f"{source}: no such file; expected a scenario YAML file")
+    if path.is_dir():
+        raise ScenarioError(f"{source}: is a folder; expected a scenario YAML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{source}:1: the file is not UTF-8 text; expected a YAML file") from None
+    raw, origins = parse_yaml(text, source)
+    raw.setdefault("name", path.stem)
+    if overrides:
+        items = overrides.items() if isinstance(overrides, dict) else [parse_assignment(s) for s in overrides]
+        for key, value in items:
+            set_path(raw, key, value, origins, f"--set {key}={value}")
+    return validate(raw, source, origins)
+
+
+def from_dict(raw: dict[str, Any] | None = None, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a (possibly partial) dictionary, e.g. in a notebook or test."""
+    raw = copy.deepcopy(raw or {})
+    for key in list(raw):
+        if "." in key:  # allow flat dotted keys: {"companies.focal.price": 1.2}
+            set_path(raw, key, raw.pop(key), {}, key)
+    return validate(raw, source, {})
+
+
+def parse_yaml(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
+    """Safe-load YAML text, returning the data and the line of every key path."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError(f"{source}:1: the file is empty; expected a mapping of scenario keys "
+                                "(at least 'customers:' or 'steps:')")
+        origins: dict[tuple, int] = {}
+        _record_lines(node, (), origins, source)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        what = (error.problem or "malformed YAML").strip()
+        if "could not determine a constructor" in what or str(error.problem).startswith("could not"):
+            what = f"tag not allowed ({what.split('tag')[-1].strip()}); scenarios are plain data"
+        raise ScenarioError(f"{source}:{line}: malformed YAML: {what}") from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{source}:1: malformed YAML: {error}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}:{node.start_mark.line + 1}: (top level): expected a mapping of "
+                            f"scenario keys, got {_describe(data)}")
+    return data, origins
+
+
+def _record_lines(node, path: tuple, origins: dict, source: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                dotted = ".".join(map(str, (*path, key)))
+                raise ScenarioError(f"{source}:{key_node.start_mark.line + 1}: {dotted}: key given twice; "
+                                    "expected each key once")
+            seen.add(key)
+            _record_lines(value_node, (*path, key), origins, source)
+            origins[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, str(index)), origins, source)
+            origins[(*path, str(index))] = item.start_mark.line + 1
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{value!r}"
+
+
+class _Checker:
+    """Walks raw data against a schema, producing resolved values or one-line errors."""
+
+    def __init__(self, source: str, origins: dict[tuple, Origin]):
+        self.source = source
+        self.origins = origins
+
+    def error(self, path: tuple, message: str) -> ScenarioError:
+        dotted = ".".join(map(str, path)) or "(top level)"
+        probe = tuple(map(str, path))
+        while probe and probe not in self.origins:
+            probe = probe[:-1]
+        origin = self.origins.get(probe, 1) if probe else 1
+        where = f"{self.source}:{origin}" if isinstance(origin, int) else f"{origin} ({self.source})"
+        return ScenarioError(f"{where}: {dotted}: {message}")
+
+    def mapping(self, raw: Any, schema: dict, path: tuple, base: dict | None = None) -> dict:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise self.error(path, f"expected a mapping of keys, got {_describe(raw)}")
+        resolved = copy.deepcopy(base) if base is not None else params.defaults(schema)
+        for key, value in raw.items():
+            if not isinstance(key, str):
+                raise self.error((*path, key), "expected a text key")
+            if key not in schema:
+                raise self.error((*path, key), "unknown key" + did_you_mean(key, schema))
+            spec = schema[key]
+            if isinstance(spec, dict):
+                resolved[key] = self.mapping(value, spec, (*path, key), resolved.get(key))
+            else:
+                resolved[key] = self.leaf(value, spec, (*path, key))
+        return resolved
+
+    def leaf(self, value: Any, spec: params.Param, path: tuple) -> Any:
+        kind = spec.kind
+        if value is None and spec.default is None:
+            return None
+        if kind == "int":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise self.error(path, f"expected a whole number, got {_describe(value)}")
+        elif kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self.error(path, f"expected a number, got {_describe(value)}")
+            value = float(value)
+            if not math.isfinite(value):
+                raise self.error(path, f"expected a finite number, got {value}")
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise self.error(path, f"expected true or false, got {_describe(value)}")
+        elif kind in ("str", "path"):
+            if not isinstance(value, str):
+                raise self.error(path, f"expected text, got {_describe(value)}")
+        elif kind == "choice":
+            if value not in spec.choices:
+                raise self.error(path, f"expected one of {', '.join(spec.choices)}, got {_describe(value)}"
+                                 + did_you_mean(str(value), spec.choices))
+        if kind in ("int", "float"):
+            if spec.low is not None and value < spec.low:
+                raise self.error(path, f"expected a value of at least {spec.low:g}, got {value:g}")
+            if spec.high is not None and value > spec.high:
+                raise self.error(path, f"expected a value of at most {spec.high:g}, got {value:g}")
+        return value
+
+
+def did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else f"; expected one of: {', '.join(map(str, options))}"
+
+
+def validate(raw: dict[str, Any], source: str = "<dict>", origins: dict | None = None) -> Scenario:
+    """Check raw scenario data against the schema and resolve every default."""
+    origins = origins or {}
+    check = _Checker(source, origins)
+    if not isinstance(raw, dict):
+        raise check.error((), f"expected a mapping of scenario keys, got {_describe(raw)}")
+    raw = dict(raw)
+    raw_companies = raw.pop("companies", None)
+    raw_interventions = raw.pop("interventions", None)
+    data = check.mapping(raw, params.SCHEMA, ())
+
+    if raw_companies is None:
+        raw_companies = copy.deepcopy(params.DEFAULT_COMPANIES)
+    if not isinstance(raw_companies, dict) or not raw_companies:
+        raise check.error(("companies",), "expected a mapping of company names to their parameters, "
+                          f"got {_describe(raw_companies)}")
+    companies = {}
+    for name, company in raw_companies.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise check.error(("companies", name), "expected a company name made of letters, digits "
+                              "and underscores")
+        companies[name] = check.mapping(company, params.COMPANY, ("companies", name))
+    data["companies"] = companies
+    total = sum(c["initial_share"] for c in companies.values())
+    if total > 1 + 1e-9:
+        raise check.error(("companies",), f"expected initial_share values adding up to at most 1, got {total:g}")
+
+    if not data["focal"]:
+        data["focal"] = next(iter(companies))
+    elif data["focal"] not in companies:
+        raise check.error(("focal",), f"no company named {data['focal']!r}" + did_you_mean(data["focal"], companies))
+
+    data["interventions"] = _check_interventions(check, raw_interventions, companies)
+    _check_consistency(check, data)
+    if not data["name"]:
+        data["name"] = Path(source).stem if source.endswith((".yaml", ".yml")) else "scenario"
+    return Scenario(data, source, origins)
+
+
+def _check_interventions(check: _Checker, raw: Any, companies: dict) -> list[dict]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise check.error(("interventions",), f"expected a list of interventions, got {_describe(raw)}")
+    resolved = []
+    for index, item in enumerate(raw):
+        path = ("interventions", index)
+        if not isinstance(item, dict):
+            raise check.error(path, f"expected a mapping such as {{at: 30, company: focal, price: 0.9}}, "
+                              f"got {_describe(item)}")
+        if "at" not in item:
+            raise check.error(path, "expected an 'at' key giving the step at which it starts")
+        if "company" not in item:
+            raise check.error(path, "expected a 'company' key naming the company it applies to")
+        event: dict[str, Any] = {"changes": {}}
+        for key, value in item.items():
+            if key in params.INTERVENTION:
+                event[key] = check.leaf(value, params.INTERVENTION[key], (*path, key))
+            elif key in params.COMPANY:
+                spec = params.COMPANY[key]
+                event["changes"][key] = (check.mapping(value, spec, (*path, key), base={})
+                                         if isinstance(spec, dict) else check.leaf(value, spec, (*path, key)))
+            else:
+                options = [*params.INTERVENTION, *params.COMPANY]
+                raise check.error((*path, key), "unknown key" + did_you_mean(str(key), options))
+        if event["company"] not in companies:
+            raise check.error((*path, "company"), f"no company named {event['company']!r}"
+                              + did_you_mean(event["company"], companies))
+        if event.get("until") is not None and event["until"] <= event["at"]:
+            raise check.error((*path, "until"), f"expected a step after 'at' ({event['at']}), got {event['until']}")
+        if "start" in event:
+            event["changes"].setdefault("programmes", {})[event["start"]] = {
+                "reach": event.get("reach", params.INTERVENTION["reach"].default),
+                "target": event.get("target", "all"),
+                "frequency": event.get("frequency", params.INTERVENTION["frequency"].default)}
+        elif any(k in item for k in ("target", "reach", "frequency")):
+            raise check.error(path, "'target', 'reach' and 'frequency' need 'start: PROGRAMME'")
+        if "stop" in event:
+            event["changes"].setdefault("programmes", {})[event["stop"]] = {"reach": 0.0}
+        if not event["changes"] and not event.get("viral_complaint"):
+            raise check.error(path, "expected at least one change (a company parameter, start, stop or "
+                              "viral_complaint)")
+        event.setdefault("until", None)
+        event.setdefault("name", _label(item))
+        resolved.append(event)
+    return resolved
+
+
+def _label(item: dict) -> str:
+    parts = [f"{k}={v}" for k, v in item.items() if k not in ("at", "until", "company")]
+    return f"{item['company']}: " + ", ".join(parts)
+
+
+def _check_consistency(check: _Checker, data: dict) -> None:
+    levels = data["levels"]
+    if levels["passionate"] <= levels["involved"]:
+        raise check.error(("levels", "passionate"), f"expected a bond above levels.involved "
+                          f"({levels['involved']:g}), got {levels['passionate']:g}")
+    for trait, spec in data["traits"].items():
+        if "spread" in spec and trait != "trust_rate":
+            mean, spread = spec["mean"], spec["spread"]
+            limit = math.sqrt(mean * (1 - mean))
+            if spread >= limit and spread > 0:
+                raise check.error(("traits", trait, "spread"), f"expected a spread below "
+                                  f"sqrt(mean*(1-mean)) = {limit:.3g} for a trait on 0..1, got {spread:g}")
+    for key in ("trust",):
+        mean, spread = data["initial"][key]["mean"], data["initial"][key]["spread"]
+        if spread > 0 and spread >= math.sqrt(mean * (1 - mean)):
+            raise check.error(("initial", key, "spread"), f"expected a spread below "
+                              f"{math.sqrt(mean * (1 - mean)):.3g}, got {spread:g}")
+    network = data["network"]
+    if network["kind"] == "edge_list" and not network["path"]:
+        raise check.error(("network", "path"), "expected the path of an edge list file for kind edge_list")
+    if network["kind"] in ("watts_strogatz", "erdos_renyi") and network["degree"] >= data["customers"]:
+        raise check.error(("network", "degree"), f"expected fewer contacts than customers "
+                          f"({data['customers']}), got {network['degree']}")
