@@ -110,6 +110,11 @@ class Tally:
         for name in self.MONEY:
             setattr(self, name, np.zeros(size, np.float64))
         self.transitions = np.zeros((len(LEVELS), len(LEVELS)), np.int64)
+        # who spoke and who left, by the speaker's or leaver's level at the start of the step
+        self.praise_by_level = np.zeros(len(LEVELS) + 1, np.int64)
+        self.warnings_by_level = np.zeros(len(LEVELS) + 1, np.int64)
+        self.warnings_about_former = 0
+        self.lost_by_level = np.zeros(len(LEVELS) + 1, np.int64)
 
     def count(self, name: str, company: np.ndarray, mask: np.ndarray | None = None, weights=None) -> None:
         """Add per-company counts of the people in `mask` (or weights) to counter `name`."""

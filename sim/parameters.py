@@ -135,13 +135,15 @@ SCHEMA: dict[str, Any] = {
     "memory": {
         "peak_weight": share(0.5, "weight of the most intense moment in remembered experience; the "
                                   "rest is the latest moment (peak-end rule)"),
-        "peak_fading": rate(0.003, "share of the remembered peak forgotten per step"),
+        "peak_fading": rate(0.01, "share of the remembered peak forgotten per step"),
         "benchmark_weight": share(0.3, "how much the best quality on the market pulls expectations up"),
-        "repeat_amplification": P(1.5, "float", "multiplier", "extra severity of each repeated failure "
-                                  "with the same company (a second failure feels worse)", 0.0, 10.0),
+        "repeat_amplification": P(1.0, "float", "multiplier", "extra severity of a failure per recent earlier "
+                                  "failure with the same company (a second failure feels worse)", 0.0, 10.0),
+        "failure_fading": rate(0.005, "share of the memory of earlier failures lost per step"),
     },
     "bond": {
-        "rate": rate(0.05, "share of the gap to the target bond closed per step"),
+        "rate": rate(0.05, "share of the gap to a higher target bond closed per step"),
+        "fall_rate": rate(0.2, "share of the gap to a lower target bond closed per step (negativity bias)"),
         "identification_weight": P(0.6, "float", "weight", "weight of brand identification", 0.0, 5.0),
         "experience_weight": P(1.0, "float", "weight", "weight of remembered experience", 0.0, 5.0),
         "relational_weight": P(1.0, "float", "weight", "weight of relational relevance", 0.0, 5.0),
@@ -163,7 +165,7 @@ SCHEMA: dict[str, Any] = {
     "complaints": {
         "recovery_strength": share(0.6, "experience of a complaint resolved at first contact", "score"),
         "patience": P(3.0, "float", "steps", "wait that halves the value of a recovery", 0.1, 1000.0),
-        "escalation": rate(0.08, "anger added per step a complaint stays open and unheard"),
+        "escalation": rate(0.15, "anger added per step a complaint stays open and unheard"),
         "give_up": rate(0.05, "chance per step that a complainant gives up on an open complaint"),
         "anger_release": share(0.7, "share of anger released when a complaint is resolved"),
         "anger_fading": rate(0.01, "share of anger that fades per step without an open complaint"),
@@ -179,13 +181,15 @@ SCHEMA: dict[str, Any] = {
         "contagion": share(0.15, "anger added to a disengaged listener warned about their own company"),
     },
     "switching": {
-        "base_hazard": rate(0.002, "hazard of leaving per step at a neutral bond, before habit"),
+        "base_hazard": rate(0.0005, "hazard of leaving per step at a neutral bond, before habit"),
         "bond_sensitivity": P(3.0, "float", "per unit bond", "how steeply the hazard falls with the bond",
                               0.0, 20.0),
         "anger_hazard": rate(0.05, "extra hazard of leaving per step at full anger"),
         "habit": P(2.0, "float", "per year of tenure", "how fast habit damps the hazard with tenure", 0.0, 100.0),
-        "price_response": P(0.5, "float", "per relative price gap", "hazard per step from a fully "
-                            "price-sensitive customer seeing a cheaper offer", 0.0, 10.0),
+        "price_response": P(0.003, "float", "per relative price gap", "hazard per step of a fully "
+                            "price-sensitive customer from a cheaper regular price elsewhere", 0.0, 10.0),
+        "promotion_response": P(0.5, "float", "per relative discount", "hazard per step of a fully "
+                                "price-sensitive customer who notices a promotion", 0.0, 100.0),
         "engaged_price_damping": share(0.9, "how much a strong bond damps price sensitivity"),
         "participation_lock": P(3.0, "float", "multiplier", "cost of leaving added by full participation",
                                 0.0, 100.0),
@@ -202,9 +206,10 @@ SCHEMA: dict[str, Any] = {
         "appreciation_fading": rate(0.01, "share of felt appreciation lost per step"),
         "sensation_fading": rate(0.002, "share of a sensation's glow lost per step"),
     },
-    "advertising": {
+    "identification": {
         "indifferent_attention": share(0.2, "attention an indifferent person pays to advertising, "
                                             "relative to someone with a strong feeling either way"),
+        "fading": rate(0.003, "share of identification with each brand forgotten per step without reinforcement"),
     },
     "money": {
         "engagement_uplift": P(0.6, "float", "share", "extra spend of a customer at full bond", 0.0, 10.0),

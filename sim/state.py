@@ -99,6 +99,10 @@ def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_q
     identification[:, none] = 0
     bond = np.clip(initial["bond"]["mean"] + initial["bond"]["spread"] * rng.standard_normal(n), -1, 1).astype(F32)
     bond[~has] = 0
+    # customers identify with their own brand as much as their bond says, so the start is near balance
+    weight = max(scenario["bond"]["identification_weight"], 1e-9)
+    own = np.flatnonzero(has)
+    identification[own, company[own]] = np.clip(bond[own] / weight, -1, 1)
     trust_rate = np.clip(traits["trust_rate"]["mean"] + traits["trust_rate"]["spread"]
                          * rng.standard_normal(n), 0, None).astype(F32)
     quality = np.append(company_quality, 0.0).astype(F32)
@@ -123,7 +127,7 @@ def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_q
         sensation=np.zeros(n, F32),
         advocacy=np.zeros(n, F32),
         tenure=np.where(has, rng.integers(0, 3 * 365, n), 0).astype(np.int32),
-        failures=np.zeros(n, np.int16),
+        failures=np.zeros(n, F32),  # recent failures, fading
         complaint_open=np.zeros(n, bool),
         complaint_wait=np.zeros(n, np.int16),
         level=np.full(n, PROSPECT, np.int8),

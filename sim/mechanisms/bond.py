@@ -1,7 +1,8 @@
 """The bond: the continuous engagement state, fed by the three factors and gated by trust.
 
 Concept: engagement is the emotional bond with the company, a score on [-1, 1]. It moves each step
-by `bond.rate` of the gap to a target made of the three factors of the articles:
+by `bond.rate` of the gap to a higher target, or `bond.fall_rate` of the gap to a lower one (bad
+feelings act faster than good ones), where the target is made of the three factors of the articles:
     identification with the brand x `identification_weight`
   + remembered experience (peak-end)  x `experience_weight`
   + relational relevance (participation, appreciation, sensation) x `relational_weight`
@@ -53,5 +54,7 @@ def cap(state, params) -> None:
 
 
 def step(state, market, params, rng, tally) -> None:
-    state.bond += F32(params["bond"]["rate"]) * (target(state, params) - state.bond)
+    gap = target(state, params) - state.bond
+    b = params["bond"]
+    state.bond += np.where(gap > 0, F32(b["rate"]), F32(b["fall_rate"])) * gap
     cap(state, params)

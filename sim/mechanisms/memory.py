@@ -12,7 +12,8 @@ satisfying at first and then merely neutral.
 - `adapt_expectations`: expectation moves by the personal adaptation rate towards a mix of the
   quality experienced and the best quality on the market.
   Test: tests/test_properties.py::test_rising_expectations.
-- `step`: the remembered peak fades slowly (`memory.peak_fading`).
+- `step`: the remembered peak fades slowly (`memory.peak_fading`), and so does the count of recent
+  failures that makes a repeated failure feel worse (`memory.failure_fading`).
 """
 
 from __future__ import annotations
@@ -49,3 +50,4 @@ def adapt_expectations(state, rows: np.ndarray, quality: np.ndarray, best_qualit
 
 def step(state, market, params, rng, tally) -> None:
     state.peak *= np.float32(1 - params["memory"]["peak_fading"])
+    state.failures *= np.float32(1 - params["memory"]["failure_fading"])

@@ -4,7 +4,7 @@ Concept: each step a customer has a service interaction with probability `touchp
 quality is the company's service quality plus noise; felt experience is quality minus expectation.
 With probability `failure_rate` (or the outage rate, for the share an outage hits) the interaction
 fails and feels like minus `failure_severity`, made worse for each earlier failure with the same
-company (`memory.repeat_amplification`: a second failure confirms a pattern). Good interactions build
+company (`memory.repeat_amplification` per recent failure: a second failure confirms a pattern). Good interactions build
 trust slowly, failures break it quickly (sim.mechanisms.trust); experiences enter peak-end memory
 and expectations (sim.mechanisms.memory). Failures are passed on to the complaints mechanism.
 Tests: tests/test_properties.py::test_trust_asymmetry, ::test_rising_expectations.

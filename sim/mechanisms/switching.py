@@ -4,7 +4,8 @@ Concept: switching depends on the level, price sensitivity, the offer and the co
 The hazard of leaving per step is 1 - exp(-pressure / cost of leaving), with
     pressure = base_hazard x exp(-bond_sensitivity x bond) / (1 + habit x tenure in years)
              + anger_hazard x anger
-             + price_response x effective price sensitivity x relative price gap to the best offer seen
+             + effective price sensitivity x (price_response x relative gap to the cheapest regular price
+                                              + promotion_response x extra gap from a promotion noticed)
     cost of leaving = 1 + participation_lock x participation + advocacy_lock x log(1 + messages sent)
 Effective price sensitivity falls with the bond (`engaged_price_damping`: the passionate choose without
 thinking, the involved compare with their favourite) and with participation. Competitors' promotions
@@ -38,14 +39,17 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
     has = company < market.none
     rows = np.flatnonzero(has)
     offer[rows, company[rows]] = np.inf
-    own_price = market.price[company]
-    gap = np.clip((own_price - offer.min(axis=1)) / np.maximum(own_price, 1e-9), 0, 1)
+    own_price = np.maximum(market.price[company], 1e-9)
+    regular = np.broadcast_to(market.price[None, :companies], offer.shape).copy()
+    regular[rows, company[rows]] = np.inf
+    regular_gap = np.clip((own_price - regular.min(axis=1)) / own_price, 0, 1)
+    promotion_gap = np.clip((own_price - offer.min(axis=1)) / own_price, 0, 1) - regular_gap
     sensitivity = (state.price_sensitivity
                    * (1 - s["participation_price_damping"] * state.participation)
                    * (1 - s["engaged_price_damping"] * np.clip(state.bond / params["levels"]["passionate"], 0, 1)))
     pressure = (s["base_hazard"] * np.exp(-s["bond_sensitivity"] * state.bond) / (1 + s["habit"] * state.tenure / 365)
                 + s["anger_hazard"] * state.anger
-                + s["price_response"] * sensitivity * gap)
+                + sensitivity * (s["price_response"] * regular_gap + s["promotion_response"] * np.maximum(promotion_gap, 0)))
     cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)
     pressure = np.where(has, pressure / cost, 0)
     return pressure, offer, sensitivity
@@ -103,6 +107,7 @@ def step(state, market, params, rng, tally) -> None:
     if heard is not None:
         tally.count("referrals", new[(heard[leaving] == new) & (new < none)])
     tally.count("lost", old)
+    tally.lost_by_level += np.bincount(state.level[leaving], minlength=tally.lost_by_level.size)
     tally.count("gained", new[new < none])
     tally.count("lapsed", old[new == none])
 

@@ -51,6 +51,7 @@ def step(state, market, params, rng, tally) -> None:
     state.trust[hearer, brand] = trust + params["trust"]["word_of_mouth"] * (1 - trust)
     state.advocacy += np.bincount(speaker[praising], minlength=state.n).astype(F32)
     tally.count("praise", brand)
+    tally.praise_by_level += np.bincount(speaker_level[praising], minlength=tally.praise_by_level.size)
 
     warned_speaker = speaker[warning]
     hearer = listener[warning]
@@ -63,4 +64,6 @@ def step(state, market, params, rng, tally) -> None:
     own = hearer[(state.company[hearer] == brand) & (state.level[hearer] == DISENGAGED)]
     state.anger[own] += F32(wom["contagion"]) * (1 - state.anger[own])
     tally.count("warnings", brand)
+    tally.warnings_by_level += np.bincount(speaker_level[warning], minlength=tally.warnings_by_level.size)
+    tally.warnings_about_former += int((state.level[warned_speaker] != HOSTILE).sum())
     tally.messages_sent = np.bincount(speaker[praising | warning], minlength=state.n)
