@@ -6,7 +6,8 @@ own and nothing is shared between sizes):
 - throughput: customer-steps per second over the timed steps, after a few warm-up steps (so
   just-in-time compilation and first-touch page faults are not counted);
 - peak memory: the child process's high-water mark of resident memory (VmHWM), which includes the
-  Python interpreter and the imported libraries (reported separately as `interpreter_mb`).
+  Python interpreter and the imported libraries (reported separately as `interpreter_mb`); the
+  high-water mark is reset after set-up, so the peaks of set-up and of the steps are also reported.
 The benchmark scenario is scenarios/baseline.yaml with every mechanism doing work: participation,
 appreciation and sensation programmes at the focal company, promotions by both rivals, advertising
 by all, and a viral complaint at step 1 so that hostile customers warn others from the start.
@@ -30,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .parameters import LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -69,10 +72,11 @@ def benchmark_overrides(customers: int, steps: int) -> dict:
     }
 
 
-def benchmark_scenario(customers: int, steps: int):
+def benchmark_scenario(customers: int, steps: int, changes: dict | None = None):
+    """The benchmark scenario, with optional further dotted-key `changes`."""
     from . import scenario as scenarios
 
-    return scenarios.load(BASELINE, benchmark_overrides(customers, steps))
+    return scenarios.load(BASELINE, {**benchmark_overrides(customers, steps), **(changes or {})})
 
 
 def load_per_agent_module():
@@ -97,6 +101,15 @@ def memory_mb(key: str = "VmHWM") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reset_peak_memory() -> bool:
+    """Reset this process's VmHWM to the current resident size (Linux), so phases can be measured apart."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def auto_steps(customers: int, budget: float = 5e6, low: int = 10, high: int = 365) -> int:
     """Timed steps for a population: about `budget` customer-steps, between `low` and `high` steps."""
     return int(min(max(math.ceil(budget / customers), low), high))
@@ -114,6 +127,8 @@ def measure_vectorised(customers: int, steps: int, warmup: int = WARMUP_STEPS, p
     start = time.perf_counter()
     model = EngagementModel(scenario)
     setup = time.perf_counter() - start
+    setup_peak = memory_mb("VmHWM")
+    separate = reset_peak_memory()
     for _ in range(warmup):
         model.step()
     model.timings = dict.fromkeys(model.timings, 0.0)
@@ -131,7 +146,8 @@ def measure_vectorised(customers: int, steps: int, warmup: int = WARMUP_STEPS, p
     return {
         "model": "vectorised", "customers": customers, "steps": steps, "warmup_steps": warmup,
         "setup_seconds": setup, "step_seconds": elapsed, "customer_steps_per_second": customers * steps / elapsed,
-        "peak_mb": memory_mb("VmHWM"), "interpreter_mb": interpreter,
+        "peak_mb": max(setup_peak, memory_mb("VmHWM")), "interpreter_mb": interpreter,
+        "setup_peak_mb": setup_peak, "step_peak_mb": memory_mb("VmHWM") if separate else None,
         "state_mb": model.state.nbytes() / 2**20,
         "timings": {name: seconds / steps for name, seconds in model.timings.items()},
         "recording_seconds_per_step": max(elapsed - mechanisms, 0.0) / steps,
@@ -160,14 +176,9 @@ def measure_per_agent(customers: int, steps: int, warmup: int = 1, progress: boo
         "model": "per_agent", "customers": customers, "steps": steps, "warmup_steps": warmup,
         "setup_seconds": setup, "step_seconds": elapsed, "customer_steps_per_second": customers * steps / elapsed,
         "peak_mb": memory_mb("VmHWM"), "interpreter_mb": interpreter,
-        "level_counts": {name: dict(zip(_levels(), map(int, counts[i]))) for i, name in enumerate(model.names)},
+        "level_counts": {name: dict(zip(LEVELS, map(int, counts[i]), strict=True))
+                         for i, name in enumerate(model.names)},
     }
-
-
-def _levels():
-    from .parameters import LEVELS
-
-    return LEVELS
 
 
 MEASURES = {"vectorised": measure_vectorised, "per_agent": measure_per_agent}
@@ -208,7 +219,8 @@ def machine() -> dict:
 
 
 def run(sizes=SIZES, steps: int | None = None, per_agent_sizes=PER_AGENT_SIZES, per_agent_steps: int | None = None,
-        full_year: bool = False, quick: bool = False, progress: bool = True, log=print) -> dict:
+        full_year: bool = False, quick: bool = False, progress: bool = True, log=print,
+        command: str | None = None) -> dict:
     """Measure every size in its own process; return the report (see `format_report`)."""
     sizes = sorted(set(sizes) | set(per_agent_sizes))
     plan = [("vectorised", n, steps or (auto_steps(n, 1e6, 5, 50) if quick else auto_steps(n)), WARMUP_STEPS)
@@ -217,8 +229,7 @@ def run(sizes=SIZES, steps: int | None = None, per_agent_sizes=PER_AGENT_SIZES, 
              for n in sorted(per_agent_sizes)]
     if full_year:
         plan.append(("vectorised", 1_000_000, 365, 0))
-    report = {"machine": machine(), "command": " ".join(["python -m sim bench", *sys.argv[2:]])
-              if sys.argv[1:2] == ["bench"] else None, "vectorised": [], "per_agent": [], "full_year": None}
+    report = {"machine": machine(), "command": command, "vectorised": [], "per_agent": [], "full_year": None}
     for kind, n, timed, warmup in plan:
         label = "full year" if (kind, n, timed, warmup) == ("vectorised", 1_000_000, 365, 0) else kind
         if log:
@@ -275,23 +286,29 @@ def format_report(report: dict) -> str:
                  f"after {m.get('load_average_after', [float('nan')])[0]:.1f}")
     lines.append("")
     lines.append("Vectorised model (sim.EngagementModel), all mechanisms on, one process")
-    header = f"{'customers':>11} {'steps':>6} {'set-up s':>9} {'customer-steps/s':>17} {'ms/step':>9} {'peak MB':>8}"
+    header = (f"{'customers':>11} {'steps':>6} {'set-up s':>9} {'customer-steps/s':>17} {'ms/step':>9} "
+              f"{'peak MB':>8} {'(set-up':>8} {'steps)':>7}")
     lines += [header, "-" * len(header)]
     rows = list(report["vectorised"])
     if report.get("full_year"):
         rows.append(report["full_year"])
     for r in rows:
-        suffix = "  (full year, no warm-up)" if r is report.get("full_year") else ""
+        year = r is report.get("full_year")
         if "error" in r:
-            lines.append(f"{r['customers']:>11,} {r['steps']:>6}  failed: {r['error']}{suffix}")
+            lines.append(f"{r['customers']:>11,} {r['steps']:>6}  failed: {r['error']}" + ("  (full year)" * year))
             continue
+        phases = (f"{r['setup_peak_mb']:>8.0f} {r['step_peak_mb']:>7.0f}" if r.get("step_peak_mb") is not None
+                  else f"{'':>8} {'':>7}")
         lines.append(f"{r['customers']:>11,} {r['steps']:>6} {r['setup_seconds']:>9.2f} "
                      f"{_rate(r['customer_steps_per_second']):>17} {1000 * r['step_seconds'] / r['steps']:>9.1f} "
-                     f"{r['peak_mb']:>8.0f}{suffix}")
+                     f"{r['peak_mb']:>8.0f} {phases}")
+        if year:
+            lines.append(f"{'':>11} full year in one run, no warm-up: set-up + 365 steps = "
+                         f"{r['setup_seconds'] + r['step_seconds']:.0f} s")
     interpreter = [r["interpreter_mb"] for r in rows if "interpreter_mb" in r]
     if interpreter:
-        lines.append(f"(peak MB includes about {min(interpreter):.0f} MB of Python and libraries before the model "
-                     "is built)")
+        lines.append(f"(peak MB is the whole process, including about {min(interpreter):.0f} MB of Python, Mesa and "
+                     "libraries before the model is built; set-up and steps: peak of each phase)")
     lines.append("")
     lines.append("Plain per-agent Mesa model (benchmarks/per_agent_model.py: one mesa.Agent per customer, "
                  "shuffle_do('step'))")

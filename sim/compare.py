@@ -74,10 +74,9 @@ class Policy:
         for item in self.interventions:
             when = f"steps {item['at']}-{item['until']}" if item.get("until") is not None else f"from step {item['at']}"
             what = ", ".join(f"{k}: {v}" for k, v in item.items() if k not in ("at", "until", "company", "name"))
-            parts.append(f"{item.get('name') or what} for {item['company']} {when}"
-                         if item.get("name") else f"{item['company']} {when}: {what}")
-        text = "; ".join(parts) if parts else "nothing (the scenario as it is)"
-        return f"{self.about} ({text})" if self.about else text
+            parts.append(f"{item.get('name') or what} ({item['company']}, {when})")
+        text = "; ".join(parts) if parts else "no change"
+        return f"{self.about} [{text}]" if self.about else text
 
 
 @dataclass
@@ -105,8 +104,8 @@ def load_policies(path: str | Path, markets: list[Scenario]) -> PolicySet:
     raw, lines = _read_policies_yaml(Path(path))
     policy_set = _parse_policies(raw, lines, source)
     for market in markets:
-        policy_set.resolved[market.name] = {
-            name: apply_policy(market, policy, source, len(markets) > 1) for name, policy in policy_set.policies.items()}
+        policy_set.resolved[market.name] = {name: apply_policy(market, policy, source, len(markets) > 1)
+                                            for name, policy in policy_set.policies.items()}
     return policy_set
 
 
@@ -215,7 +214,7 @@ def apply_policy(market: Scenario, policy: Policy, source: str, name_market: boo
     data = copy.deepcopy(market.data)
     kept = data.pop("interventions")
     origins: dict[tuple, int] = {}
-    for dotted, value in policy.overrides.items():
+    for dotted in policy.overrides:
         parts = tuple(dotted.split("."))
         for depth in range(1, len(parts) + 1):
             origins.setdefault(parts[:depth], policy.lines.get(parts, policy.line))
@@ -431,7 +430,7 @@ def _run_pool(todo: list[Job], policy_set: PolicySet, company: str, steps: int |
 def load_parts(jobs: list[Job]) -> list[dict]:
     """Every job's part, read back from disk (fresh and resumed runs take the same path)."""
     parts = [read_part(job) for job in jobs]
-    missing = [job for job, part in zip(jobs, parts) if part is None]
+    missing = [job for job, part in zip(jobs, parts, strict=True) if part is None]
     if missing:
         raise RuntimeError(f"{len(missing)} replication(s) have no result, e.g. {missing[0].part}")
     return parts
@@ -554,8 +553,7 @@ def _save(fig, path: Path) -> Path:
 
 def plot_over_time(over_time: pd.DataFrame, baseline: str, company: str, path: Path) -> Path:
     """Share passionate, cumulative profit and profit difference to the baseline, with 95% CI bands."""
-    from . import plots  # noqa: F401  (selects the Agg backend)
-    import matplotlib.pyplot as plt
+    from .plots import plt  # pyplot with the Agg backend selected
 
     panels = [("share_passionate", f"{company}: share of customers passionate"),
               ("cumulative_profit", f"{company}: cumulative profit"),
@@ -565,10 +563,10 @@ def plot_over_time(over_time: pd.DataFrame, baseline: str, company: str, path: P
     for index, policy in enumerate(dict.fromkeys(over_time["policy"])):
         rows = over_time[over_time["policy"] == policy]
         colour = "black" if policy == baseline else palette[index % len(palette)]
-        for ax, (name, _) in zip(axes, panels):
+        for ax, (name, _) in zip(axes, panels, strict=True):
             ax.plot(rows["step"], rows[f"{name}_mean"], color=colour, lw=1.6, label=policy)
             ax.fill_between(rows["step"], rows[f"{name}_low"], rows[f"{name}_high"], color=colour, alpha=0.18, lw=0)
-    for ax, (_, title) in zip(axes, panels):
+    for ax, (_, title) in zip(axes, panels, strict=True):
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("step")
     axes[2].axhline(0, color="grey", lw=0.8)
@@ -581,12 +579,13 @@ def plot_over_time(over_time: pd.DataFrame, baseline: str, company: str, path: P
 def plot_differences(summary: pd.DataFrame, market: str, policies: list[str], baseline: str, path: Path,
                      metrics: tuple[str, ...] = ("profit", "share_passionate", "churn", "nps")) -> Path:
     """Forest plot: each policy's difference to the baseline, paired 95% CI (bold) vs independent seeds (thin)."""
-    from . import plots  # noqa: F401
-    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from .plots import plt
 
     others = [p for p in policies if p != baseline]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 0.6 * len(others) + 1.6), sharey=True)
-    for ax, metric in zip(np.atleast_1d(axes), metrics):
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
         for y, policy in enumerate(others):
             row = lookup(summary, market, policy, metric)
             ax.plot([row["independent_low"], row["independent_high"]], [y - 0.15] * 2, color="#9e9e9e", lw=1.2)
@@ -594,6 +593,7 @@ def plot_differences(summary: pd.DataFrame, market: str, policies: list[str], ba
             ax.plot([row["difference"]], [y + 0.1], "o", color="#0d47a1", ms=4)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_title(f"{metric} minus baseline", fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.set_yticks(range(len(others)), others)
         ax.set_ylim(-0.7, len(others) - 0.3)
     np.atleast_1d(axes)[0].invert_yaxis()

@@ -84,8 +84,11 @@ class EngagementModel(mesa.Model):
         self.market = market = Market(params["companies"], params["focal"], params["interventions"])
         market.step = 0
         base_dir = Path(resolved.source).parent if resolved.source.endswith((".yaml", ".yml")) else Path.cwd()
-        market.network = networks.build(params["network"], params["customers"],
-                                        self.streams.generator("network", 0), base_dir)
+        try:
+            market.network = networks.build(params["network"], params["customers"],
+                                            self.streams.generator("network", 0), base_dir)
+        except ValueError as error:  # a malformed edge list: the message names its file and line
+            raise scenarios.ScenarioError(str(error)) from None
         self.state = states.create(params, market.size, self.streams.generator("population", 0),
                                    market.quality[:-1])
         bond.cap(self.state, params)

@@ -369,7 +369,7 @@ def participation(seed: int = 0, scale: float = 1.0) -> Demonstration:
         churn[label] = float(frame["focal_lost"].sum() / frame["focal_customers"].iloc[0])
         from .mechanisms.switching import leaving_pressure
 
-        _, _, effective = leaving_pressure(model.state, model.market, model.params, np.ones(model.state.n))
+        _, effective = leaving_pressure(model.state, model.market, model.params, np.ones(model.state.n))
         focal = model.state.company == model.market.focal
         sensitivity[label] = float(effective[focal].mean())
     numbers = {"focal churn, participation off": churn["off"], "focal churn, participation on": churn["on"],
@@ -489,8 +489,8 @@ def switching_order(seed: int = 0, scale: float = 1.0) -> Demonstration:
 
 
 def promotions(seed: int = 0, scale: float = 1.0) -> Demonstration:
-    scenario = merge(_baseline_market(scale), {"steps": 100, "interventions": [
-        {"at": 50, "until": 80, "company": "budget", "promotion": {"discount": 0.3, "reach": 0.1}}]})
+    scenario = merge(_baseline_market(2 * scale), {"steps": 100, "interventions": [
+        {"at": 50, "until": 80, "company": "budget", "promotion": {"discount": 0.3, "reach": 0.2}}]})
     model = EngagementModel(scenario, rng=seed)
     model.run(50)
     state = model.state
@@ -506,8 +506,9 @@ def promotions(seed: int = 0, scale: float = 1.0) -> Demonstration:
               "passionate": focal & (level == PASSIONATE)}
     rates = {label: float(left[mask].mean()) if mask.any() else float("nan") for label, mask in groups.items()}
     numbers = {f"left during the promotion: {label}": value for label, value in rates.items()}
-    holds = (rates["indifferent, price-sensitive third"] > 2 * rates["indifferent, least sensitive third"]
-             and rates["indifferent, price-sensitive third"] > rates["involved"])
+    follow = rates["indifferent, price-sensitive third"]
+    holds = (follow > 1.5 * rates["indifferent, least sensitive third"] and follow > rates["involved"]
+             and follow > rates["passionate"])
 
     def plot(ax):
         ax.barh(list(rates), list(rates.values()), color="#ffb300")
@@ -515,7 +516,8 @@ def promotions(seed: int = 0, scale: float = 1.0) -> Demonstration:
                title="a rival's promotion (30% off)")
 
     return Demonstration("promotions", "price-sensitive indifferent customers follow promotions",
-                         "baseline market; the budget company runs a 30% promotion from step 50 to 80", seed,
+                         "baseline market (6,000 people); the budget company runs a 30% promotion noticed by 20% "
+                         "of people a step, from step 50 to 80", seed,
                          numbers, holds, plot)
 
 

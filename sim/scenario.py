@@ -368,8 +368,13 @@ def _check_consistency(check: _Checker, data: dict) -> None:
             raise check.error(("initial", key, "spread"), f"expected a spread below "
                               f"{math.sqrt(mean * (1 - mean)):.3g}, got {spread:g}")
     network = data["network"]
-    if network["kind"] == "edge_list" and not network["path"]:
-        raise check.error(("network", "path"), "expected the path of an edge list file for kind edge_list")
+    if network["kind"] == "edge_list":
+        if not network["path"]:
+            raise check.error(("network", "path"), "expected the path of an edge list file for kind edge_list")
+        base = Path(check.source).parent if check.source.endswith((".yaml", ".yml")) else Path.cwd()
+        if not (base / network["path"]).is_file():
+            raise check.error(("network", "path"), f"no such file {str(base / network['path'])!r}; expected an "
+                              "edge list (two customer indices per line)")
     if network["kind"] in ("watts_strogatz", "erdos_renyi") and network["degree"] >= data["customers"]:
         raise check.error(("network", "degree"), f"expected fewer contacts than customers "
                           f"({data['customers']}), got {network['degree']}")

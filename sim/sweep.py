@@ -36,6 +36,7 @@ import math
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -166,7 +167,9 @@ class Sweep:
         }
 
     def fingerprint(self) -> str:
-        text = json.dumps(self.describe(), sort_keys=True, default=str)
+        """A hash of what determines the results (not of where the files are), to refuse mixing sweeps."""
+        described = {k: v for k, v in self.describe().items() if k not in ("source", "scenario")}
+        text = json.dumps(described, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -207,12 +210,14 @@ def load(path: str | Path) -> Sweep:
     base_scenario = scenarios.load(base_path)  # errors in the base file name the base file
     base_raw, _ = scenarios.parse_yaml(base_path.read_text(encoding="utf-8"), str(base_path))
     base_raw.setdefault("name", base_path.stem)
-    settings = _flatten(where, raw.get("set") or {}, ("set",))
+    lines: dict[str, int] = {}
+    settings = _flatten(where, raw.get("set") or {}, ("set",), lines)
     for key, value in settings.items():
         scenarios.set_path(base_raw, key, value, {}, key)
-    base = _validate_scenario(where, base_raw, ("set",), base_scenario.data)
+    base = _validate_scenario(where, base_raw, lines, "set")
+    del base_scenario
     sweep = Sweep(
-        name=name, source=source, base_source=str(base_path), base_raw=base_raw,
+        name=name, source=source, base_source=os.path.normpath(base_path), base_raw=base_raw,
         parameters=_parameters(where, raw["parameters"], base),
         design=_design(where, raw["design"]),
         replications=_replications(where, raw.get("replications", 1)),
@@ -251,8 +256,8 @@ def _base_path(where: _Where, value: Any, folder: Path) -> Path:
                       f"that name; bundled: {', '.join(bundled)}")
 
 
-def _flatten(where: _Where, raw: Any, path: tuple, prefix: str = "") -> dict[str, Any]:
-    """Nested or dotted `set:` mappings as {dotted.key.path: value}."""
+def _flatten(where: _Where, raw: Any, path: tuple, lines: dict[str, int], prefix: str = "") -> dict[str, Any]:
+    """Nested or dotted `set:` mappings as {dotted.key.path: value}; `lines` gets each key's line."""
     if not isinstance(raw, dict):
         raise where.error(path, f"expected a mapping of scenario key paths to values, got "
                           f"{scenarios._describe(raw)}")
@@ -260,19 +265,24 @@ def _flatten(where: _Where, raw: Any, path: tuple, prefix: str = "") -> dict[str
     for key, value in raw.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.update(_flatten(where, value, (*path, key), f"{dotted}."))
+            flat.update(_flatten(where, value, (*path, key), lines, f"{dotted}."))
         else:
             flat[dotted] = value
+            lines[dotted] = where.origins.get(tuple(map(str, (*path, key))), 1)
     return flat
 
 
-def _validate_scenario(where: _Where, raw: dict, origin_path: tuple, fallback: dict | None = None,
+def _validate_scenario(where: _Where, raw: dict, lines: dict[str, int], section: str,
                        context: str = "") -> scenarios.Scenario:
-    """Validate a composed raw scenario; an error points at the sweep file line that caused it."""
-    origins: dict[tuple, int] = {}
-    line = where.origins.get(tuple(map(str, origin_path)), where.origins.get(("scenario",), 1))
-    for key in [*params.SCHEMA, "companies", "interventions"]:
-        origins[(key,)] = line
+    """Validate a composed raw scenario; an error points at the sweep file line that caused it.
+
+    `lines` maps the overridden key paths to their lines in the sweep file; an error on any other
+    key path (a rule across keys) points at the `section:` line (`set:` or `parameters:`), since
+    the base file itself was validated on its own first.
+    """
+    line = where.origins.get((section,), where.origins.get(("scenario",), 1))
+    origins: dict[tuple, int] = {(key,): line for key in [*params.SCHEMA, "companies", "interventions"]}
+    origins.update({tuple(key.split(".")): at for key, at in lines.items()})
     try:
         return scenarios.validate(copy.deepcopy(raw), where.source, origins)
     except scenarios.ScenarioError as error:
@@ -292,7 +302,7 @@ def schema_spec(dotted: str, base: scenarios.Scenario) -> params.Param:
         if len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) >= count:
             raise KeyError(f"expected interventions.N.KEY with N below {count} (the base has {count})")
         node, parts = {**params.COMPANY, **params.INTERVENTION}, parts[2:]
-    for depth, part in enumerate(parts):
+    for part in parts:
         if not isinstance(node, dict) or part not in node:
             options = list(node) if isinstance(node, dict) else []
             raise KeyError(f"no key {part!r} here" + (scenarios.did_you_mean(part, options) if options else ""))
@@ -360,8 +370,8 @@ def _design(where: _Where, raw: Any) -> dict:
         if "samples" in raw:
             raise where.error(("design", "samples"), "not used by a grid (its size is the product of the "
                               "levels); give 'levels' instead")
-        design["levels"] = where.leaf(raw.get("levels", DEFAULT_LEVELS), params.P(5, "int", "", "", 2, 10_000),
-                                      ("design", "levels"))
+        if "levels" in raw:
+            design["levels"] = where.leaf(raw["levels"], params.P(5, "int", "", "", 2, 10_000), ("design", "levels"))
         return design
     if "levels" in raw:
         raise where.error(("design", "levels"), f"only for grids; a {kind} design takes 'samples'")
@@ -385,11 +395,11 @@ def design_points(sweep: Sweep) -> list[dict]:
     if kind == "grid":
         for p in sweep.parameters:
             if p.values is None and p.levels is None:
-                p.levels = sweep.design["levels"]
-        grids = [p.grid() for p in sweep.parameters]
-        return [dict(zip([p.path for p in sweep.parameters], combo)) for combo in itertools.product(*grids)]
+                p.levels = sweep.design.get("levels", DEFAULT_LEVELS)
+        paths, grids = [p.path for p in sweep.parameters], [p.grid() for p in sweep.parameters]
+        return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*grids)]
     unit = unit_sample(kind, len(sweep.parameters), sweep.design["samples"], sweep.design["seed"])
-    return [{p.path: p.from_unit(u) for p, u in zip(sweep.parameters, row)} for row in unit]
+    return [{p.path: p.from_unit(u) for p, u in zip(sweep.parameters, row, strict=True)} for row in unit]
 
 
 def unit_sample(kind: str, dimensions: int, samples: int, seed: int) -> np.ndarray:
@@ -414,11 +424,11 @@ def sobol_problem(names: list[str]) -> dict:
 
 def _check_points(where: _Where, sweep: Sweep) -> int:
     """Validate every design point as a scenario; return the shortest run length among them."""
+    lines = {p.path: where.origins.get(("parameters", p.path), 1) for p in sweep.parameters}
     steps = []
-    for index in range(len(sweep.points)):
-        point = sweep.points[index]
+    for index, point in enumerate(sweep.points):
         context = f" (design point {index}: " + ", ".join(f"{k}={v!r}" for k, v in point.items()) + ")"
-        scenario = _validate_scenario(where, sweep.scenario_raw(index), ("parameters",), context=context)
+        scenario = _validate_scenario(where, sweep.scenario_raw(index), lines, "parameters", context)
         steps.append(scenario.data["steps"])
     return min(steps)
 
@@ -471,7 +481,7 @@ def _output(where: _Where, item: Any, path: tuple, base: scenarios.Scenario, ste
     if end < start:
         raise where.error((*path, "to"), f"expected a step at or after 'from' ({start}), got {end}")
     return Output(name, column=item["column"], summary=item["summary"], start=start,
-                  end=item.get("to") and end)
+                  end=end if "to" in item else None)
 
 
 def _metric_output(where: _Where, item: dict, path: tuple, base: scenarios.Scenario, step) -> Output:
@@ -602,7 +612,8 @@ def _refill(executor, queue: Iterator[Task], pending: dict, window: int, fingerp
         task = next(queue, None)
         if task is None:
             return
-        pending[executor.submit(run_task, task, key=f"sweep-{fingerprint}-run-{task.run}")] = task.run
+        key = f"sweep-{fingerprint}-run-{task.run}-{uuid.uuid4().hex[:8]}"
+        pending[executor.submit(run_task, task, key=key)] = task.run
 
 
 def _result(future, sweep: Sweep, run_id: int):
@@ -724,6 +735,3 @@ def read_table(folder: str | Path) -> pd.DataFrame:
         return pd.read_parquet(folder / "table.parquet")
     return read_parts(folder / "parts")
 
-
-def environment_workers() -> int:
-    return max(1, os.cpu_count() or 1)

@@ -349,7 +349,10 @@ class ComplaintCohort:
         return pd.DataFrame(rows)
 
 
-def complaint_loyalty(seeds: int, customers: int | None, horizon: int = 90,
+TARP_HORIZON = 90  # steps a customer is followed after their first failure
+
+
+def complaint_loyalty(seeds: int, customers: int | None, horizon: int = TARP_HORIZON,
                       tick: Callable = lambda: None) -> pd.DataFrame:
     """Retention after a first failure by how the complaint went (TARP shape), baseline scenario, pooled seeds."""
     frames = []
@@ -374,15 +377,35 @@ def complaint_loyalty(seeds: int, customers: int | None, horizon: int = 90,
 
 @dataclass
 class Twin:
-    """One arm of the recovery twin experiment: per-step snapshots of what matters towards the focal company."""
+    """One arm of the recovery twin experiment: what matters towards the focal company, step by step.
+
+    `bond` (towards the focal company, 0 for people who are not its customers) is kept for every step;
+    the rest only for the steps in `keep`.
+    """
 
     label: str
-    bond: list = field(default_factory=list)  # bond towards the focal company (0 if not its customer)
-    engaged: list = field(default_factory=list)
-    customer: list = field(default_factory=list)
-    failed: list = field(default_factory=list)
-    quick: list = field(default_factory=list)
-    failures: list = field(default_factory=list)
+    keep: set
+    bond: list = field(default_factory=list)
+    engaged: dict = field(default_factory=dict)
+    customer: dict = field(default_factory=dict)
+    failed: dict = field(default_factory=dict)
+    quick: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)  # failures with the focal company since the start
+    count: np.ndarray | None = None
+
+    def record(self, model: EngagementModel) -> None:
+        state, watch, focal = model.state, watch_of(model), model.market.focal
+        mine = state.company == focal
+        failed = watch["failed"] & (model.last_tally.company_before == focal)
+        self.count = failed.astype(np.int16) if self.count is None else self.count + failed
+        self.bond.append(np.where(mine, state.bond, 0).astype(np.float32))
+        step = model.steps
+        if step in self.keep:
+            self.engaged[step] = mine & ((state.level == INVOLVED) | (state.level == PASSIONATE))
+            self.customer[step] = mine
+            self.failed[step] = failed
+            self.quick[step] = watch["quick"].copy()
+            self.failures[step] = self.count.copy()
 
 
 def outage(at: int) -> dict:
@@ -390,37 +413,30 @@ def outage(at: int) -> dict:
     return {"at": at, "until": at + 1, "company": "focal", "outage": {"failure_rate": 1.0, "share": 1.0}}
 
 
-def run_twin(label: str, outages: list[int], seed: int, steps: int, overrides: dict) -> Twin:
+def run_twin(label: str, outages: list[int], seed: int, steps: int, overrides: dict, keep: set) -> Twin:
     """Run the baseline with the given outages and record a Twin (common random numbers: same seed)."""
-    twin = Twin(label)
+    twin = Twin(label, keep)
     with watching_complaints():
         model = EngagementModel(BASELINE_SCENARIO, rng=seed,
                                 overrides={**overrides, "interventions": [outage(t) for t in outages]})
-        focal = model.market.focal
         for _ in range(steps):
             model.step()
-            state, watch = model.state, watch_of(model)
-            mine = state.company == focal
-            twin.bond.append(np.where(mine, state.bond, 0).astype(np.float32))
-            twin.engaged.append(mine & ((state.level == INVOLVED) | (state.level == PASSIONATE)))
-            twin.customer.append(mine)
-            twin.failed.append(watch["failed"] & (model.last_tally.company_before == focal))
-            twin.quick.append(watch["quick"].copy())
-            twin.failures.append(state.failures.copy())
+            twin.record(model)
     return twin
 
 
 def paired(treated: Twin, control: Twin, members: np.ndarray, step: int) -> dict:
-    """Mean paired differences (treated - control twin) of the group `members` at `step` (index = step - 1)."""
-    k = step - 1
-    diff = treated.bond[k][members].astype(float) - control.bond[k][members]
-    return {"customers": int(members.sum()),
-            "bond_difference": float(diff.mean()) if members.any() else float("nan"),
-            "bond_difference_se": float(diff.std(ddof=1) / math.sqrt(members.sum())) if members.sum() > 1 else float("nan"),
-            "engaged_difference": float(treated.engaged[k][members].mean() - control.engaged[k][members].mean())
-            if members.any() else float("nan"),
-            "retention_difference": float(treated.customer[k][members].mean() - control.customer[k][members].mean())
-            if members.any() else float("nan")}
+    """Mean paired differences (treated - control twin) of the group `members` at `step`."""
+    count = int(members.sum())
+    if count < 2:
+        return {"customers": count, "bond_difference": float("nan"), "bond_difference_se": float("nan"),
+                "engaged_difference": float("nan"), "retention_difference": float("nan")}
+    diff = treated.bond[step - 1][members].astype(float) - control.bond[step - 1][members]
+    return {"customers": count, "bond_difference": float(diff.mean()),
+            "bond_difference_se": float(diff.std(ddof=1) / math.sqrt(count)),
+            "engaged_difference": float(treated.engaged[step][members].mean() - control.engaged[step][members].mean()),
+            "retention_difference": float(treated.customer[step][members].mean()
+                                          - control.customer[step][members].mean())}
 
 
 @dataclass
@@ -438,41 +454,43 @@ class RecoveryDesign:
 def recovery_paradox(design: RecoveryDesign, seed: int = 0, tick: Callable = lambda: None) -> tuple[pd.DataFrame, dict]:
     """Twins under common random numbers: no outage, one outage, two outages (good handling); one (poor).
 
-    Group "once": focal customers whose first failure with the company came in the first outage;
-    "twice": those whose second failure came in the second outage (after a failure in the first);
-    "... recovered at first contact": the subgroup whose complaint was resolved in the failure's step.
+    Group "one failure": focal customers whose first failure with the company came in the first outage;
+    "two failures": those of them whose second failure came in the second outage; "... at first contact":
+    the subgroup whose complaints were resolved in the step of the failure. Each group is compared with
+    the same people in the twin run without outages, `horizon` steps after its last failure.
+    Returns the table and, per group, the mean paired bond difference at every step.
     """
-    steps = design.second + design.horizon
+    t1, t2, horizon = design.first, design.second, design.horizon
+    steps = t2 + horizon
+    keep = {t1, t2, t1 + horizon, t2 + horizon}
     base = {"customers": design.customers} if design.customers else {}
     arms = {}
-    for handling, name in ((design.good_handling, "good"), (design.poor_handling, "poor")):
-        changes = {**base, "companies.focal.complaint_handling": handling}
-        outages = {"none": [], "once": [design.first]} | ({"twice": [design.first, design.second]}
-                                                           if name == "good" else {})
-        for label, times in outages.items():
-            arms[f"{name}/{label}"] = run_twin(f"{name}/{label}", times, seed, steps, changes)
+    for name, handling, outages in (("good", design.good_handling, ([], [t1], [t1, t2])),
+                                    ("poor", design.poor_handling, ([], [t1]))):
+        for times in outages:
+            label = f"{name}/{len(times)}"
+            changes = {**base, "companies.focal.complaint_handling": handling}
+            arms[label] = run_twin(label, times, seed, steps, changes, keep)
             tick()
-    t1, t2 = design.first, design.second
-    once, twice = arms["good/once"], arms["good/twice"]
-    hit_once = once.failed[t1 - 1] & (once.failures[t1 - 1] == 1)
-    hit_twice = hit_once & twice.failed[t2 - 1] & (twice.failures[t2 - 1] == 2)
-    quick_once = hit_once & once.quick[t1 - 1]
-    quick_twice = hit_twice & twice.quick[t1 - 1] & twice.quick[t2 - 1]
-    poor_once = arms["poor/once"].failed[t1 - 1] & (arms["poor/once"].failures[t1 - 1] == 1)
+    control, once, twice = arms["good/0"], arms["good/1"], arms["good/2"]
+    hit_once = once.failed[t1] & (once.failures[t1] == 1)
+    hit_twice = hit_once & twice.failed[t2] & (twice.failures[t2] == 2)
+    poor = arms["poor/1"]
     rows = [
-        ("one failure, good handling", once, arms["good/none"], hit_once, t1),
-        ("one failure, recovered at first contact", once, arms["good/none"], quick_once, t1),
-        ("two failures, good handling", twice, arms["good/none"], hit_twice, t2),
-        ("two failures, both recovered at first contact", twice, arms["good/none"], quick_twice, t2),
-        ("one failure, poor handling", arms["poor/once"], arms["poor/none"], poor_once, t1),
+        ("one failure, good handling", once, control, hit_once, t1),
+        ("one failure, recovered at first contact", once, control, hit_once & once.quick[t1], t1),
+        ("two failures, good handling", twice, control, hit_twice, t2),
+        ("two failures, both recovered at first contact", twice, control,
+         hit_twice & twice.quick[t1] & twice.quick[t2], t2),
+        ("one failure, poor handling", poor, arms["poor/0"], poor.failed[t1] & (poor.failures[t1] == 1), t1),
     ]
-    table = pd.DataFrame([{"group": label, "failure_step": at, "read_at": at + design.horizon,
-                           **paired(treated, control, members, at + design.horizon)}
-                          for label, treated, control, members, at in rows])
-    trajectories = {label: np.array([(treated.bond[k][members].astype(float) - control.bond[k][members]).mean()
-                                     if members.any() else np.nan for k in range(steps)])
-                    for label, treated, control, members, _ in rows}
-    return table, trajectories
+    table = pd.DataFrame([{"group": label, "failure_step": at, "read_at": at + horizon,
+                           **paired(treated, twin, members, at + horizon)}
+                          for label, treated, twin, members, at in rows])
+    paths = {label: np.array([(treated.bond[k][members].astype(float) - twin.bond[k][members]).mean()
+                              if members.any() else np.nan for k in range(steps)])
+             for label, treated, twin, members, _ in rows}
+    return table, paths
 
 
 # --- 2. property demonstrations --------------------------------------------------------------------
@@ -493,7 +511,8 @@ def property_demonstrations(scale: float, seed: int = 0, tick: Callable = lambda
             results.append(demonstrate(seed=seed, scale=scale))
         except Exception as error:  # a broken demonstration is reported, not fatal to the report
             results.append(BrokenDemonstration(name, f"{type(error).__name__}: {error}", seed))
-        results[-1].seconds = time.perf_counter() - started
+        with contextlib.suppress(AttributeError, TypeError):
+            results[-1].seconds = time.perf_counter() - started
         tick()
     return results
 
@@ -603,8 +622,6 @@ def generate(out: str | Path = "docs", quick: bool = False, progress: bool = Tru
     Figures are drawn into a hidden partial folder that replaces the old one only when complete, and
     the report is written last (to a temporary name, then renamed), so nothing is left half-written.
     """
-    from . import validation_report
-
     out = Path(out)
     results = run_all(Plan.small() if quick else Plan.full(), progress)
     final = out / "figures" / "validation"
@@ -613,7 +630,7 @@ def generate(out: str | Path = "docs", quick: bool = False, progress: bool = Tru
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
     try:
-        text = validation_report.render(results, partial, figure_prefix="figures/validation")
+        text = render(results, partial, figure_prefix="figures/validation")
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -625,3 +642,417 @@ def generate(out: str | Path = "docs", quick: bool = False, progress: bool = Tru
     report = out / "validation.md"
     write_text(report, text)
     return report
+
+
+# --- the report -----------------------------------------------------------------------------------------
+
+
+def markdown_table(frame: pd.DataFrame, formats: dict | None = None) -> str:
+    """A pandas frame as a Markdown table, columns formatted by `formats` (format spec or callable)."""
+    formats = formats or {}
+
+    def cell(column, value):
+        spec = formats.get(column)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "-"
+        if callable(spec):
+            return spec(value)
+        return format(value, spec) if spec else str(value)
+
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + " --- |" * len(frame.columns)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(cell(c, row[c]) for c in frame.columns) + " |")
+    return "\n".join(lines)
+
+
+def save_figure(figure, folder: Path, name: str, prefix: str) -> str:
+    """Save a matplotlib figure as folder/name.png, close it, and return the Markdown image link."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    figure.savefig(folder / f"{name}.png", dpi=110)
+    plt.close(figure)
+    return f"![{name}]({prefix}/{name}.png)"
+
+
+def convergence_table(convergence: pd.DataFrame) -> pd.DataFrame:
+    """Mean (sd) maximum absolute error per (p, q, N), against the discrete and the continuous curves."""
+    grouped = convergence.groupby(["p", "q", "customers"], sort=False)
+    table = grouped.agg(runs=("seed", "size"), max_error=("max_error", "mean"), sd=("max_error", "std"),
+                        expected_sd=("expected_sd", "first"), continuous=("max_error_continuous", "mean"))
+    table["error_x_sqrt_n"] = table["max_error"] * np.sqrt(table.index.get_level_values("customers"))
+    return table.reset_index()
+
+
+def error_slopes(table: pd.DataFrame) -> dict:
+    """Slope of log(mean max error) against log(N) per (p, q): about -0.5 if the error is ~ 1/sqrt(N)."""
+    slopes = {}
+    for (p, q), group in table.groupby(["p", "q"], sort=False):
+        if len(group) > 1:
+            slopes[(p, q)] = float(np.polyfit(np.log(group["customers"]), np.log(group["max_error"]), 1)[0])
+    return slopes
+
+
+def figure_bass_curves(results: Results, folder: Path, prefix: str) -> str:
+    import matplotlib.pyplot as plt
+
+    pairs = list(results.curves)
+    figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), squeeze=False)
+    n = max(results.plan.sizes)
+    for ax, (p, q) in zip(axes[0], pairs, strict=True):
+        share = results.curves[(p, q)]
+        t = np.arange(share.size)
+        fine = np.linspace(0, t[-1], 400)
+        ax.plot(t, share, "o", ms=3, color="#1f77b4", label=f"model, N={n:,}, seed 0")
+        ax.plot(t, bass_discrete(p, q, t[-1]), "-", color="black", lw=1.2, label="discrete Bass recursion")
+        ax.plot(fine, bass_continuous(p, q, fine), "--", color="#d62728", lw=1.2, label="continuous closed form")
+        ax.set(title=f"p = {p}, q = {q}", xlabel="step", ylabel="adopter share F(t)", ylim=(0, 1.02))
+    axes[0][0].legend(fontsize=8, loc="lower right")
+    return save_figure(figure, folder, "bass_curves", prefix)
+
+
+def figure_bass_error(table: pd.DataFrame, folder: Path, prefix: str) -> str:
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(5.6, 4))
+    for (p, q), group in table.groupby(["p", "q"], sort=False):
+        line = ax.errorbar(group["customers"], group["max_error"], yerr=group["sd"].fillna(0), marker="o",
+                           capsize=3, label=f"p={p}, q={q}")
+        ax.plot(group["customers"], 3 * group["expected_sd"], ":", color=line[0].get_color())
+    sizes = np.array(sorted(table["customers"].unique()), float)
+    ax.plot(sizes, table["max_error"].max() * np.sqrt(sizes[0] / sizes), "k--", lw=1, label="slope -1/2")
+    ax.set(xscale="log", yscale="log", xlabel="population N", ylabel="max |model - discrete Bass|",
+           title="Error shrinks like 1/sqrt(N)\n(dotted: 3 x linear-noise standard deviation)")
+    ax.legend(fontsize=8)
+    return save_figure(figure, folder, "bass_error", prefix)
+
+
+def figure_networks(curves: pd.DataFrame, folder: Path, prefix: str) -> str:
+    import matplotlib.pyplot as plt
+
+    pairs = list(dict.fromkeys(zip(curves["p"], curves["q"], strict=True)))
+    figure, axes = plt.subplots(1, len(pairs), figsize=(5.2 * len(pairs), 3.8), squeeze=False)
+    for ax, (p, q) in zip(axes[0], pairs, strict=True):
+        group = curves[(curves["p"] == p) & (curves["q"] == q)]
+        for label, curve in group.groupby("network", sort=False):
+            ax.plot(curve["step"], curve["share"], lw=2 if label == "complete" else 1.3, label=label)
+        steps = int(group["step"].max())
+        ax.plot(np.arange(steps + 1), bass_discrete(p, q, steps), "k:", lw=1, label="discrete Bass")
+        ax.set(title=f"p = {p}, q = {q}", xlabel="step", ylabel="adopter share", ylim=(0, 1.02))
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    return save_figure(figure, folder, "bass_networks", prefix)
+
+
+def figure_word_of_mouth(wom: pd.DataFrame, folder: Path, prefix: str) -> str:
+    import matplotlib.pyplot as plt
+
+    totals = wom.groupby("company", sort=False)[["praise", "warnings"]].sum()
+    totals.loc["market"] = totals.sum()
+    ratio = totals["praise"] / totals["warnings"].replace(0, np.nan)
+    figure, ax = plt.subplots(figsize=(5.6, 3.6))
+    ax.bar(ratio.index, ratio.fillna(0), color=["#888888"] * (len(ratio) - 1) + ["#1f77b4"])
+    ax.axhline(3, color="#d62728", ls="--", label="East, Hammond & Wright (2007): about 3:1")
+    for x, value in enumerate(ratio):
+        ax.text(x, 0 if np.isnan(value) else value, "no warnings" if np.isnan(value) else f"{value:.1f}:1",
+                ha="center", va="bottom", fontsize=8)
+    ax.set(ylabel="praise per warning", yscale="symlog", title="Positive vs negative word of mouth (baseline)")
+    ax.legend(fontsize=8)
+    return save_figure(figure, folder, "word_of_mouth_ratio", prefix)
+
+
+def figure_recovery(paths: dict, design: RecoveryDesign, folder: Path, prefix: str) -> str:
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7, 4))
+    for label, path in paths.items():
+        ax.plot(np.arange(1, path.size + 1), path, label=label)
+    ax.axhline(0, color="black", lw=0.8)
+    for at in (design.first, design.second):
+        ax.axvline(at, color="grey", ls=":", lw=1)
+    ax.set(xlabel="step", ylabel="bond minus twin's bond (no outage)",
+           title="Recovery twins under common random numbers (dotted: outages)")
+    ax.legend(fontsize=7)
+    return save_figure(figure, folder, "recovery_paradox", prefix)
+
+
+def figure_tarp(tarp: pd.DataFrame, horizon: int, folder: Path, prefix: str) -> str:
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.bar(range(len(tarp)), tarp["retention"], yerr=tarp["ci95"], capsize=4,
+           color=["#888888", "#d62728", "#2ca02c", "#1f77b4"])
+    ax.set_xticks(range(len(tarp)), [g.replace(", ", ",\n") for g in tarp["group"]], fontsize=8)
+    low = max(0.0, float(np.nanmin(tarp["retention"] - tarp["ci95"])) - 0.05)
+    ax.set(ylabel=f"stayed with the company {horizon} steps", ylim=(low, 1),
+           title="Loyalty after a failure, by complaint handling\n(TARP expects rising from left to right)")
+    return save_figure(figure, folder, "complaint_loyalty", prefix)
+
+
+def figure_property(demo, folder: Path, prefix: str) -> str | None:
+    import matplotlib.pyplot as plt
+
+    if getattr(demo, "plot", None) is None:
+        return None
+    figure, ax = plt.subplots(figsize=(6, 3.8))
+    try:
+        demo.plot(ax)
+    except Exception as error:  # a broken plot is reported in the text
+        plt.close(figure)
+        return f"(figure failed: {type(error).__name__}: {error})"
+    safe = "".join(ch if ch.isalnum() else "_" for ch in demo.name)
+    return save_figure(figure, folder, f"property_{safe}", prefix)
+
+
+def fmt(value) -> str:
+    """A number for the report: 4 significant digits, integers with thousands separators."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return "-" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def mapping_section() -> str:
+    data = scenarios.load(BASS_SCENARIO).data
+    p, q = bass_coefficients(data)
+    missing = bass_conditions(data)
+    company = data["companies"]["brand"]
+    wom = data["word_of_mouth"]
+    rows = [
+        ("p (innovation)", "companies.X.advertising.reach x companies.X.advertising.conversion (summed over companies)",
+         f"{company['advertising']['reach']:g} x {company['advertising']['conversion']:g} = {p:g}"),
+        ("q (imitation)", "word_of_mouth.conversation_rate x praise_rate x referral_conversion "
+         "x (1 - introversion_damping x introversion)",
+         f"{wom['conversation_rate']:g} x {wom['praise_rate']:g} x {wom['referral_conversion']:g} x 1 = {q:g}"),
+    ]
+    table = markdown_table(pd.DataFrame(rows, columns=["Bass", "model parameters", "scenarios/bass.yaml"]))
+    conditions = ("all met" if not missing else "MISSING: " + "; ".join(missing))
+    return f"""{table}
+
+Conditions for the exact limit (checked by `sim.validation.bass_conditions`, {conditions}):
+complete network; everyone starts as a prospect (`initial_share: 0`); no touchpoints (so no experiences,
+failures or complaints); programmes and promotions off; nobody leaves (`switching.base_hazard`,
+`anger_hazard`, `price_response` all 0); introversion 0 for everyone; identification 1 and trust above the
+gate with spread 0, so a new customer's bond starts at `bond.identification_weight` x 1 >=
+`levels.passionate` and stays there: adopters praise from the step after they join; and
+`advertising.conversion + referral_conversion <= 1`, because the two conversion chances are added and
+one uniform decides (sim/mechanisms/switching.py), which is exactly "hazard p + q F" only while the sum
+stays below 1.
+
+Why the discrete recursion is the reference: within a step the model fixes every hazard from the state
+at the start of the step, and people who join in step t talk from step t+1. The expected share of new
+adopters is therefore (p + q F(t)) (1 - F(t)), exactly the recursion F(t+1) = F(t) + (p + q F(t))(1 - F(t)).
+The closed form F(t) = (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t) solves the differential equation
+dF/dt = (p + qF)(1 - F), in which new adopters start influencing others at once; it is the limit of the
+recursion when p + q per step is small (steps short compared with the diffusion), and with p + q of
+0.2 to 0.5 per step it runs ahead of the model (and of the recursion) by several percentage points.
+The chance that a random contact of a prospect is an adopter is A / (N - 1) rather than A / N: a bias
+of order q/N, far below the noise."""
+
+
+def bass_section(results: Results, folder: Path, prefix: str) -> str:
+    table = convergence_table(results.convergence)
+    slopes = error_slopes(table)
+    gaps = []
+    for p, q in results.plan.pairs:
+        steps = bass_steps(p, q)
+        gap = np.abs(bass_discrete(p, q, steps) - bass_continuous(p, q, np.arange(steps + 1))).max()
+        gaps.append({"p": p, "q": q, "p + q": p + q, "max gap": gap, "slope": slopes.get((p, q), float("nan"))})
+    shown = table.rename(columns={"customers": "N", "max_error": "mean max error", "sd": "sd over runs",
+                                  "expected_sd": "linear-noise sd (max over t)",
+                                  "continuous": "vs continuous form", "error_x_sqrt_n": "error x sqrt(N)"})
+    error_table = markdown_table(shown, {"N": lambda v: f"{int(v):,}", "runs": lambda v: f"{int(v)}",
+                                         "mean max error": ".4f",
+                                         "sd over runs": ".4f", "linear-noise sd (max over t)": ".4f",
+                                         "vs continuous form": ".4f", "error x sqrt(N)": ".3f"})
+    gap_table = markdown_table(pd.DataFrame(gaps).rename(columns={
+        "max gap": "max abs(discrete - continuous)", "slope": "fitted slope of log error vs log N"}),
+        {"max abs(discrete - continuous)": ".4f", "fitted slope of log error vs log N": ".2f", "p + q": ".3f"})
+    networks = network_summary(results.networks)
+    net_table = markdown_table(networks.rename(columns={
+        "steps_to_half": "steps to 50% adoption", "complete_lead_max": "largest lead of complete graph",
+        "complete_lead_min": "smallest lead (negative = sparse ahead)"}),
+        {"largest lead of complete graph": ".3f", "smallest lead (negative = sparse ahead)": ".3f"})
+    plan = results.plan
+    return f"""## 1. The Bass limit
+
+{mapping_section()}
+
+### Complete network: the model follows the discrete Bass curve
+
+Each run uses scenarios/bass.yaml with `sim.validation.bass_overrides(p, q)` (reach 0.2, conversion 5p,
+conversation rate 0.8, praise rate 0.8, referral conversion q / 0.64), seeds 0, 1, ...; the error is the
+maximum over all steps of |adopter share - F(t)| until the curve passes 99.5% (plus 5 steps).
+
+{figure_bass_curves(results, folder, prefix)}
+
+{error_table}
+
+The "linear-noise sd" is the standard deviation of the simulated share around the recursion predicted by
+propagating the binomial noise of each step through the recursion (`bass_noise_sd`); the maximum error over
+a run is about 2 to 3 of these, and both fall like 1/sqrt(N): error x sqrt(N) stays roughly constant.
+
+{figure_bass_error(table, folder, prefix)}
+
+{gap_table}
+
+The gap between the discrete recursion and the continuous closed form does not shrink with N: it is the
+difference between a daily step and continuous time, which is why the model is compared with the recursion
+(column "vs continuous form" above: the model's distance to the closed form stays at that gap).
+
+### Sparse networks: slower diffusion
+
+Same (p, q), N = {plan.network_customers:,}, {plan.network_seeds} seed(s) averaged, degree 10. On a sparse
+network a prospect's contacts are its neighbours, and adopters cluster, so a prospect's chance of meeting an
+adopter is below the population share: diffusion is slower and the complete graph is an upper bound
+(Fibich & Gibori 2010). "Lead" is the complete graph's adopter share minus the network's, over all steps.
+
+{figure_networks(results.networks, folder, prefix)}
+
+{net_table}
+"""
+
+
+def property_section(results: Results, folder: Path, prefix: str) -> str:
+    header = "## 2. The properties of the brief, demonstrated\n\n"
+    if results.demonstrations is None:
+        return header + ("**Not yet available:** `sim/properties.py` (the `PROPERTIES` table of demonstrations) "
+                         "does not exist in this checkout. Rerun `python -m sim validate-model` once it does.\n")
+    summary = pd.DataFrame([{"property": d.name, "holds": "yes" if d.holds else "**NO**",
+                             "seed": d.seed} for d in results.demonstrations])
+    parts = [header + f"Scale {results.plan.property_scale:g} (`sim.properties`; seed 0).\n\n"
+             + markdown_table(summary) + "\n"]
+    for demo in results.demonstrations:
+        numbers = pd.DataFrame([(k, fmt(v)) for k, v in (demo.numbers or {}).items()], columns=["figure", "value"])
+        error = getattr(demo, "error", None)
+        parts.append(f"""### {demo.name}: {"holds" if demo.holds else "DOES NOT HOLD"}
+
+**Claim.** {demo.claim or "-"}
+
+**Scenario.** {demo.scenario or "-"} (seed {demo.seed})
+{f"{chr(10)}**Error.** `{error}`{chr(10)}" if error else ""}
+{markdown_table(numbers) if len(numbers) else "(no numbers)"}
+
+{figure_property(demo, folder, prefix) or ""}
+""")
+    return "\n".join(parts)
+
+
+def wom_section(results: Results, folder: Path, prefix: str) -> str:
+    wom = results.wom
+    totals = wom.groupby("company", sort=False)[["praise", "warnings"]].sum()
+    totals.loc["market (all companies)"] = totals.sum()
+    totals["praise per warning"] = totals["praise"] / totals["warnings"].replace(0, np.nan)
+    per_seed = wom.groupby("seed")[["praise", "warnings"]].sum()
+    ratios = per_seed["praise"] / per_seed["warnings"].replace(0, np.nan)
+    overall = totals.loc["market (all companies)", "praise per warning"]
+    verdict = ("close to" if 2 <= overall <= 4.5 else "above" if overall > 4.5 else "below")
+    spread = f"{ratios.min():.2f} to {ratios.max():.2f}" if len(ratios) > 1 else f"{ratios.iloc[0]:.2f}"
+    return f"""### Positive versus negative word of mouth
+
+Published: East, Hammond & Wright (2007) find positive word of mouth about three times as common as
+negative across 15 studies (about 3:1). Model: scenarios/baseline.yaml, seeds 0 to {len(ratios) - 1}
+{"" if results.plan.wom_customers is None else f"with {results.plan.wom_customers:,} customers"},
+messages of praise and warnings over the whole run (timeseries columns NAME_praise, NAME_warnings).
+
+{markdown_table(totals.reset_index().rename(columns={"company": "company"}),
+                {"praise": ",d", "warnings": ",d", "praise per warning": ".2f"})}
+
+Market ratio per seed: {spread}. The model's ratio is **{overall:.2f}:1**, {verdict} the published 3:1.
+
+{figure_word_of_mouth(wom, folder, prefix)}
+"""
+
+
+def recovery_section(results: Results, folder: Path, prefix: str) -> str:
+    design = results.plan.recovery
+    table = results.recovery
+    shown = table.rename(columns={"failure_step": "failure at", "read_at": "read at",
+                                  "bond_difference": "bond - twin", "bond_difference_se": "se",
+                                  "engaged_difference": "engaged share - twin",
+                                  "retention_difference": "still customer - twin"})
+    rows = table.set_index("group")["bond_difference"]
+    first = rows.get("one failure, recovered at first contact", float("nan"))
+    second = rows.get("two failures, both recovered at first contact", float("nan"))
+    verdict = ("reproduces" if first > 0 and not second > 0 else "does not reproduce")
+    return f"""### The recovery paradox after a first failure, not after a second
+
+Published: Maxham & Netemeyer (2002) find satisfaction after a well-recovered first failure above that of
+customers with no failure (the paradox), but not after a second failure, even recovered as well.
+Model: scenarios/baseline.yaml{f" with {design.customers:,} customers" if design.customers else ""}, seed 0,
+focal complaint handling {design.good_handling:g} (poor: {design.poor_handling:g}); twins under common
+random numbers (same seed): no outage, a one-step outage at step {design.first} (every focal customer with
+a touchpoint that step has a failure), and outages at steps {design.first} and {design.second}. Groups are
+the focal customers whose first (second) failure with the company came in the outage; they are compared
+with themselves in the twin without outages, {design.horizon} steps after their last failure. Bond counts
+0 for people who are no longer the focal company's customers.
+
+{markdown_table(shown, {"customers": ",d", "bond - twin": "+.3f", "se": ".3f", "engaged share - twin": "+.3f",
+                        "still customer - twin": "+.3f"})}
+
+The model **{verdict}** the published pattern: after one failure recovered at first contact the bond is
+{first:+.3f} against the no-failure twin; after a second failure, both recovered at first contact, {second:+.3f}.
+Averaged over everyone hit (including those who did not complain or waited), one failure with good handling
+gives {rows.get("one failure, good handling", float("nan")):+.3f}, with poor handling
+{rows.get("one failure, poor handling", float("nan")):+.3f}.
+
+{figure_recovery(results.recovery_paths, design, folder, prefix)}
+"""
+
+
+def tarp_section(results: Results, folder: Path, prefix: str) -> str:
+    tarp = results.tarp
+    horizon = TARP_HORIZON
+    values = tarp["retention"].to_numpy()
+    order = [f"{a} {'<' if x < y else '>='} {b}" for a, b, x, y in
+             zip(tarp["group"][:-1], tarp["group"][1:], values[:-1], values[1:], strict=True)]
+    agrees = bool(np.all(np.diff(values) > 0))
+    return f"""### Loyalty after a complaint, by how it was handled (TARP)
+
+Published: the TARP studies (e.g. TARP 1986 for the US Office of Consumer Affairs) report repurchase
+intention rising in the order: did not complain < complained and not satisfied < complained and satisfied
+< complained and satisfied quickly. Model: scenarios/baseline.yaml, {results.plan.tarp_seeds} seed(s)
+pooled{"" if results.plan.tarp_customers is None else f", {results.plan.tarp_customers:,} customers"};
+every customer is followed from their first failure (steps 1 to {horizon} before the end) for {horizon} steps.
+Groups: no complaint; complained and gave up, left, was still waiting at the horizon, or got a recovery that
+felt negative (late); complained and got a positive recovery after waiting; recovered at first contact.
+Retention: never left the company within the horizon (95% binomial interval).
+
+{markdown_table(tarp, {"customers": ",d", "retention": ".3f", "ci95": ".3f"})}
+
+Order in the model: {"; ".join(order)}. The model {"**matches**" if agrees else "**does not match**"} the
+TARP shape{"" if agrees else " in every step"}.
+
+{figure_tarp(tarp, horizon, folder, prefix)}
+"""
+
+
+def render(results: Results, folder: Path, figure_prefix: str) -> str:
+    """The Markdown report; figures are written into `folder` and linked as `figure_prefix`/NAME.png."""
+    import datetime as dt
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .output import git_revision, versions
+
+    plan = results.plan
+    kind = "a quick run: small populations, few seeds; for CI, not for citing" if plan.quick else "the full run"
+    header = f"""# Validation of the customer engagement model
+
+Generated by `python -m sim validate-model{" --quick" if plan.quick else ""}` ({kind}) on
+{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in {results.seconds / 60:.1f} minutes;
+git revision `{git_revision()}`; numpy {versions().get("numpy", "?")}, mesa {versions().get("mesa", "?")}.
+Do not edit by hand: rerun the command. Every number below comes from a named scenario and seed.
+
+Contents: 1. the Bass limit (mapping, complete network, sparse networks); 2. the properties of the brief;
+3. stylized facts (word of mouth, recovery paradox, loyalty after a complaint). Experiments live in
+`sim/validation.py`.
+"""
+    stylized = ("## 3. Stylized facts (reported, not tuned into tests)\n\n"
+                + wom_section(results, folder, figure_prefix) + "\n" + recovery_section(results, folder, figure_prefix)
+                + "\n" + tarp_section(results, folder, figure_prefix))
+    return "\n".join([header, bass_section(results, folder, figure_prefix),
+                      property_section(results, folder, figure_prefix), stylized])

@@ -29,6 +29,26 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(handler=main)
 
 
+def command_line(args) -> str:
+    """The command that reproduces this benchmark, for the report."""
+    words = ["python -m sim bench"]
+    if args.quick:
+        words.append("--quick")
+    if not (args.quick and args.sizes == list(bench.SIZES)):
+        words.append("--sizes " + " ".join(map(str, args.sizes)))
+    if args.steps:
+        words.append(f"--steps {args.steps}")
+    if args.per_agent_sizes is not None:
+        words.append("--per-agent-sizes " + " ".join(map(str, args.per_agent_sizes)))
+    if args.per_agent_steps:
+        words.append(f"--per-agent-steps {args.per_agent_steps}")
+    if args.full_year:
+        words.append("--full-year")
+    if args.out:
+        words.append(f"--out {args.out}")
+    return " ".join(words)
+
+
 def main(args) -> int:
     from ..cli import UsageError
 
@@ -51,7 +71,7 @@ def main(args) -> int:
     if log:
         log("Benchmark: each size in a fresh process (figures are noisy on a shared machine)")
     report = bench.run(sizes, args.steps, per_agent, args.per_agent_steps, full_year=args.full_year,
-                       quick=args.quick, progress=not args.quiet, log=log)
+                       quick=args.quick, progress=not args.quiet, log=log, command=command_line(args))
     print(bench.format_report(report))
     if args.out:
         output.write_json(args.out, report)

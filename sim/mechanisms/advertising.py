@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..streams import uniform
 
 
 def step(state, market, params, rng, tally) -> None:
     n, companies = state.n, market.size
-    draw = uniform(rng, (companies, n))
-    has = state.company < market.none
-    floor = params["identification"]["indifferent_attention"]
-    state.identification *= np.float32(1 - params["identification"]["fading"])
-    involved = params["levels"]["involved"]
-    attention = np.where(has, floor + (1 - floor) * np.minimum(np.abs(state.bond) / involved, 1), 1)
-    tally.ad_pull = np.zeros((n, companies), np.float32) if (~has).any() else None
-    for c in range(companies):
-        if market.ad_reach[c] <= 0:
-            continue
-        seen = np.flatnonzero(draw[c] < market.ad_reach[c])
-        identification = state.identification[seen, c]
-        state.identification[seen, c] = identification + market.ad_effect[c] * attention[seen] * (1 - identification)
-        if tally.ad_pull is not None:
-            tally.ad_pull[seen, c] = np.where(has[seen], 0, market.ad_conversion[c])
-        tally.ad_exposures[c] += seen.size
-        tally.cost_advertising[c] += seen.size * market.ad_cost[c]
+    draw = uniform(rng, (companies, n)) if market.ad_reach[:companies].any() else np.ones((companies, n), np.float32)
+    tally.ad_pull = np.zeros((n, companies), np.float32)
+    exposures = np.zeros(companies + 1, np.int64)
+    identification = params["identification"]
+    kernels.advertise(state.identification, draw, state.company, state.bond, market.ad_reach, market.ad_effect,
+                      market.ad_conversion, market.none, identification["fading"],
+                      identification["indifferent_attention"], params["levels"]["involved"], tally.ad_pull, exposures)
+    tally.ad_exposures += exposures
+    tally.cost_advertising += exposures * market.ad_cost

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from . import memory, trust
 
 F32 = np.float32
@@ -54,7 +55,10 @@ def cap(state, params) -> None:
 
 
 def step(state, market, params, rng, tally) -> None:
-    gap = target(state, params) - state.bond
     b = params["bond"]
-    state.bond += np.where(gap > 0, F32(b["rate"]), F32(b["fall_rate"])) * gap
-    cap(state, params)
+    kernels.update_bond(
+        state.bond, state.company, state.identification, state.trust, state.peak, state.end, state.participation,
+        state.appreciation, state.sensation, state.anger, state.relationships, market.none, b["rate"], b["fall_rate"],
+        b["identification_weight"], b["experience_weight"], b["relational_weight"], b["anger_weight"],
+        b["participation_weight"], b["appreciation_weight"], b["sensation_weight"], params["memory"]["peak_weight"],
+        b["capacity"], b["crowding"], params["trust"]["gate"], params["levels"]["involved"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import LEVELS
+from .. import kernels
 from ..state import PROSPECT
 
 INDIFFERENT, INVOLVED, PASSIONATE, DISENGAGED, HOSTILE = range(5)
@@ -40,8 +40,7 @@ def current(state, params, none: int) -> np.ndarray:
 
 
 def step(state, market, params, rng, tally) -> None:
-    new = current(state, params, market.none)
-    stayed = (state.company == tally.company_before) & (state.company < market.none)
-    pairs = state.level[stayed].astype(np.int64) * len(LEVELS) + new[stayed]
-    tally.transitions += np.bincount(pairs, minlength=len(LEVELS) ** 2).reshape(len(LEVELS), len(LEVELS))
-    state.level = new
+    levels = params["levels"]
+    kernels.read_levels(state.bond, state.anger, state.company, tally.company_before, state.level, market.none,
+                        levels["involved"], levels["passionate"], levels["disengaged"], levels["hostile_anger"],
+                        PROSPECT, tally.transitions)

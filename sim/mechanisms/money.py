@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
+
 
 def spend(price: np.ndarray, bond: np.ndarray, params: dict) -> np.ndarray:
     return price * (1 + params["money"]["engagement_uplift"] * np.maximum(bond, 0))
 
 
 def step(state, market, params, rng, tally) -> None:
-    company = state.company
-    tally.revenue += np.bincount(company, weights=spend(market.price[company], state.bond, params),
-                                 minlength=market.none + 1)
+    kernels.revenue(state.company, state.bond, market.price, params["money"]["engagement_uplift"], market.none,
+                    tally.revenue)

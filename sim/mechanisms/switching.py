@@ -24,40 +24,31 @@ from __future__ import annotations
 import numpy as np
 
 from ..streams import uniform
+from .. import kernels
 from . import trust as trust_mechanism
 
 F32 = np.float32
 
 
-def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
-    """Pressure to leave and the best offer seen, for every person (prospects get zero pressure)."""
+def leaving_pressure(state, market, params, promotion_draw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pressure to leave (per step, after the cost of leaving) and effective price sensitivity of everyone."""
     s = params["switching"]
-    company = state.company
+    return kernels.leaving_pressure(
+        state.company, state.bond, state.anger, state.tenure, state.participation, state.advocacy,
+        state.price_sensitivity, promotion_draw, market.price, market.promotion_reach, market.promotion_discount,
+        market.none, s["base_hazard"], s["bond_sensitivity"], s["habit"], s["anger_hazard"], s["price_response"],
+        s["promotion_response"], s["participation_price_damping"], s["engaged_price_damping"],
+        params["levels"]["passionate"], s["participation_lock"], s["advocacy_lock"])
+
+
+def offers(market, promotion_draw: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """Price each company offers each of these people (promotions included if noticed); inf for their own."""
     companies = market.size
     seen = promotion_draw[:, None] < market.promotion_reach[None, :companies]
     offer = market.price[None, :companies] * (1 - market.promotion_discount[None, :companies] * seen)
-    has = company < market.none
-    rows = np.flatnonzero(has)
-    offer[rows, company[rows]] = np.inf
-    own_price = np.maximum(market.price[company], 1e-9)
-    regular = np.broadcast_to(market.price[None, :companies], offer.shape).copy()
-    regular[rows, company[rows]] = np.inf
-    regular_gap = np.clip((own_price - regular.min(axis=1)) / own_price, 0, 1)
-    promotion_gap = np.clip((own_price - offer.min(axis=1)) / own_price, 0, 1) - regular_gap
-    sensitivity = (state.price_sensitivity
-                   * (1 - s["participation_price_damping"] * state.participation)
-                   * (1 - s["engaged_price_damping"] * np.clip(state.bond / params["levels"]["passionate"], 0, 1)))
-    pressure = (s["base_hazard"] * np.exp(-s["bond_sensitivity"] * state.bond) / (1 + s["habit"] * state.tenure / 365)
-                + s["anger_hazard"] * state.anger
-                + sensitivity * (s["price_response"] * regular_gap + s["promotion_response"] * np.maximum(promotion_gap, 0)))
-    cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)
-    pressure = np.where(has, pressure / cost, 0)
-    return pressure, offer, sensitivity
-
-
-def hazard(state, market, params, promotion_draw: np.ndarray) -> np.ndarray:
-    pressure, _, _ = leaving_pressure(state, market, params, promotion_draw)
-    return -np.expm1(-pressure)
+    rows = np.flatnonzero(current < market.none)
+    offer[rows, current[rows]] = np.inf
+    return offer
 
 
 def choose(utilities: np.ndarray, draw: np.ndarray) -> np.ndarray:
@@ -90,14 +81,15 @@ def step(state, market, params, rng, tally) -> None:
     s = params["switching"]
     draw = uniform(rng, (3, state.n))
     none, companies = market.none, market.size
-    pressure, offer, sensitivity = leaving_pressure(state, market, params, draw[0])
+    pressure, sensitivity = leaving_pressure(state, market, params, draw[0])
     leaving = np.flatnonzero(draw[1] < -np.expm1(-pressure))
     old = state.company[leaving]
+    offer = offers(market, draw[0, leaving], old)
 
     # where leavers go: identification, trust and price; never back to the company they just left
     utility = np.empty((leaving.size, companies + 1), np.float64)
     utility[:, :companies] = (state.identification[leaving, :companies] + state.trust[leaving, :companies]
-                              - sensitivity[leaving, None] * offer[leaving] / np.maximum(market.price[old], 1e-9)[:, None])
+                              - sensitivity[leaving, None] * offer / np.maximum(market.price[old], 1e-9)[:, None])
     utility[np.arange(leaving.size), old] = -np.inf
     utility[:, companies] = s["outside_option"]
     utility[:, :companies] *= s["choice_sharpness"]

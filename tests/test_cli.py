@@ -1,0 +1,92 @@
+"""The command line: run writes its tables, plots and manifest; determinism; describe; interruption."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+
+from sim.parameters import COMPANY, SCHEMA, flatten
+
+from .conftest import ROOT
+
+
+def test_run_writes_everything(cli, small_yaml, tmp_path):
+    path = small_yaml("name: tiny\ncustomers: 400\nsteps: 20\n")
+    result = cli("run", path, "--replications", "2", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    runs = list((tmp_path / "results" / "tiny").iterdir())
+    assert len(runs) == 1 and not runs[0].name.startswith(".")
+    files = {p.name for p in runs[0].iterdir()}
+    assert {"timeseries.csv", "summary.json", "manifest.json", "levels.png", "transitions.png", "money.png"} <= files
+    frame = pd.read_csv(runs[0] / "timeseries.csv")
+    assert len(frame) == 2 * 21 and set(frame["replication"]) == {0, 1}
+    assert {"focal_passionate_share", "indifferent_to_involved", "focal_revenue", "focal_cost", "focal_referrals",
+            "focal_complaints", "focal_recoveries", "focal_lost"} <= set(frame.columns)
+    manifest = json.loads((runs[0] / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 0
+    assert manifest["scenario"]["customers"] == 400 and "mesa" in manifest["versions"]
+    assert manifest["git_revision"]
+    summary = json.loads((runs[0] / "summary.json").read_text())
+    assert set(summary["mean"]) == {"focal", "rival"}
+
+
+def test_same_seed_byte_identical_csv(cli, tmp_path):
+    scenario = ROOT / "scenarios" / "baseline.yaml"
+    for name in ("a", "b"):
+        result = cli("run", scenario, "--steps", "30", "--set", "customers=1500", "--seed", "3", "--out",
+                     tmp_path / name, "--no-plots", "--quiet", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a" / "timeseries.csv").read_bytes() == (tmp_path / "b" / "timeseries.csv").read_bytes()
+
+
+def test_existing_out_is_refused(cli, small_yaml, tmp_path):
+    path = small_yaml("customers: 200\nsteps: 2\n")
+    (tmp_path / "taken").mkdir()
+    result = cli("run", path, "--out", tmp_path / "taken", cwd=tmp_path)
+    assert result.returncode == 2 and "already exists" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_and_describe(cli):
+    result = cli("validate", ROOT / "scenarios" / "baseline.yaml")
+    assert result.returncode == 0 and "ok" in result.stdout
+    result = cli("describe")
+    assert result.returncode == 0
+    from sim.model import STEP_ORDER
+
+    order = [line.split()[1] for line in result.stdout.splitlines() if line.strip()[:3].strip().rstrip(".").isdigit()]
+    assert order == [name for name, _ in STEP_ORDER]
+    for path, _ in flatten(SCHEMA) + flatten(COMPANY, "companies.NAME."):
+        assert path in result.stdout
+
+
+def test_console_script_installed():
+    import shutil
+
+    engage = shutil.which("engage") or str(ROOT.parent / "venv" / "bin" / "engage")
+    result = subprocess.run([engage, "describe"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "word_of_mouth" in result.stdout
+
+
+def test_ctrl_c_keeps_finished_replications(small_yaml, tmp_path):
+    path = small_yaml("name: slow\ncustomers: 3000\nsteps: 150\nreplications: 40\n")
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(path), "--workers", "1", "--out",
+                                str(tmp_path / "out"), "--no-plots"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    seen = ""
+    deadline = time.time() + 240
+    while "2/40" not in seen and time.time() < deadline:  # wait for two finished replications (tqdm on stderr)
+        seen += process.stderr.read(1)
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=120)
+    stderr = seen + rest
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    done = manifest["replications_done"]
+    assert 0 < len(done) < 40
+    frame = pd.read_csv(tmp_path / "out" / "timeseries.csv")
+    assert sorted(frame["replication"].unique()) == done and len(frame) == 151 * len(done)
+    assert not [p for p in tmp_path.rglob("*") if ".partial" in p.name or p.name.endswith(".tmp")]

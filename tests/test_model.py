@@ -1,0 +1,136 @@
+"""The model as a Mesa model: seeding, common random numbers, Mesa tools, agents as views, networks."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim import network as networks
+from sim.parameters import LEVELS
+
+SMALL = {"customers": 600, "steps": 30}
+
+
+def test_same_seed_same_bytes_different_seed_differs():
+    a = sim.EngagementModel(SMALL, rng=5).run().timeseries().to_csv()
+    b = sim.EngagementModel(SMALL, rng=5).run().timeseries().to_csv()
+    c = sim.EngagementModel(SMALL, rng=6).run().timeseries().to_csv()
+    assert a == b and a != c
+
+
+def test_common_random_numbers_one_lever_leaves_other_draws():
+    """Changing the price changes switching, but the service draws of step 1 are identical."""
+    base = sim.EngagementModel(SMALL, rng=1)
+    cheaper = sim.EngagementModel(SMALL, rng=1, overrides={"companies.focal.price": 0.7})
+    for model in (base, cheaper):
+        model.step()
+    assert base.streams.generator("service", 1).random(5).tolist() == cheaper.streams.generator("service", 1).random(5).tolist()
+    first = [base.timeseries().iloc[1], cheaper.timeseries().iloc[1]]
+    assert first[0]["focal_interactions"] == first[1]["focal_interactions"]
+    assert first[0]["focal_failures"] == first[1]["focal_failures"]
+    assert first[0]["focal_revenue"] != first[1]["focal_revenue"]
+
+
+def test_model_is_a_mesa_model_with_agents():
+    import mesa
+
+    model = sim.EngagementModel(SMALL, rng=2)
+    assert isinstance(model, mesa.Model)
+    customers = model.agents_by_type[sim.agents.Customer] if hasattr(sim, "agents") else None
+    assert customers is not None and len(customers) == 600
+    assert len(model.agents_by_type[sim.agents.Company]) == 2
+    view = model.customer(10)
+    state_row = model.state.bond[10]
+    view.bond = 0.42
+    assert model.state.bond[10] == pytest.approx(0.42) and view.bond == pytest.approx(0.42)
+    model.state.bond[10] = state_row
+    assert view.level in (*LEVELS, "prospect")
+    assert set(view.traits()) >= {"introversion", "price_sensitivity", "trust_rate", "complaint_propensity",
+                                  "adaptation_rate", "relationships"}
+
+
+def test_large_models_create_views_on_demand():
+    model = sim.EngagementModel({"customers": 3000, "customer_agents": 1000, "steps": 2}, rng=1)
+    assert len(model.agents_by_type.get(sim.agents.Customer, [])) == 0
+    assert model.customer(2999).index == 2999
+    assert len(model.agents_by_type[sim.agents.Customer]) == 1
+
+
+def test_batch_run_and_datacollector():
+    import mesa
+
+    results = mesa.batch_run(sim.EngagementModel, parameters={"scenario": [SMALL], "rng": [1, 2],
+                                                              "companies__focal__price": [0.9, 1.1]},
+                             iterations=1, max_steps=10, number_processes=1, display_progress=False)
+    assert len(results) == 4
+    for row in results:
+        assert sum(row[level] for level in LEVELS) > 0
+        assert 0 < row["market_share"] < 1
+    model = sim.EngagementModel(SMALL, rng=1).run(10)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 11 and list(frame.columns[:5]) == list(LEVELS)
+    assert (frame[list(LEVELS)].sum(axis=1) == model.timeseries()["focal_customers"]).all()
+
+
+def test_levels_reading_covers_all_five():
+    from sim.mechanisms.levels import read
+
+    params = sim.from_dict({}).data
+    bond = np.array([0.0, 0.3, 0.8, -0.5, -0.5], np.float32)
+    anger = np.array([0, 0, 0, 0.1, 0.9], np.float32)
+    assert [LEVELS[k] for k in read(bond, anger, params)] == list(LEVELS)
+
+
+def test_transitions_and_switches_add_up():
+    """Level counts change exactly by transitions in and out plus switching flows."""
+    model = sim.EngagementModel({"customers": 1500, "steps": 60, "companies": {"focal": {"failure_rate": 0.1}}}, rng=4)
+    model.run()
+    frame = model.timeseries()
+    total_transitions = frame[[c for c in frame.columns if "_to_" in c]].sum().sum()
+    assert total_transitions > 0
+    customers = frame[[f"{c}_customers" for c in model.market.names]].sum(axis=1) + frame["prospects"]
+    assert (customers == 1500).all()
+    for name in model.market.names:
+        change = frame[f"{name}_customers"].diff().iloc[1:]
+        flow = (frame[f"{name}_gained"] + frame[f"{name}_acquired"] - frame[f"{name}_lost"]).iloc[1:]
+        assert (change == flow).all()
+
+
+def test_interventions_take_effect_and_end():
+    scenario = {"customers": 800, "steps": 40, "interventions": [
+        {"at": 10, "until": 20, "company": "focal", "outage": {"failure_rate": 1.0, "share": 1.0}}]}
+    frame = sim.EngagementModel(scenario, rng=1).run().timeseries()
+    during = frame[(frame.step >= 10) & (frame.step < 20)]
+    after = frame[frame.step >= 20]
+    assert (during["focal_failures"] == during["focal_interactions"]).all()
+    assert after["focal_failures"].sum() < 0.2 * after["focal_interactions"].sum()
+
+
+@pytest.mark.parametrize("kind", ["watts_strogatz", "barabasi_albert", "erdos_renyi", "complete"])
+def test_networks_are_seeded_and_shaped(kind):
+    config = {"kind": kind, "degree": 8, "rewiring": 0.1, "path": ""}
+    a = networks.build(config, 2000, np.random.default_rng(1))
+    b = networks.build(config, 2000, np.random.default_rng(1))
+    degrees = a.degrees()
+    assert np.array_equal(degrees, b.degrees())
+    if kind == "complete":
+        assert (degrees == 1999).all()
+    else:
+        assert 6 < degrees.mean() < 10
+        assert not np.array_equal(degrees, networks.build(config, 2000, np.random.default_rng(2)).degrees()) or kind == "watts_strogatz"
+    contacts = a.random_contact(np.random.default_rng(0).random(2000))
+    assert (contacts != np.arange(2000)).all()
+    if not a.complete:
+        rows = np.repeat(np.arange(2000), np.diff(a.indptr))
+        edges = set(zip(rows.tolist(), a.indices.tolist()))
+        assert all((i, int(j)) in edges for i, j in enumerate(contacts) if j >= 0)
+
+
+def test_edge_list_network(small_yaml, tmp_path):
+    (tmp_path / "friends.txt").write_text("# a ring\n0 1\n1,2\n2 3\n3 0\n")
+    path = small_yaml("customers: 4\nsteps: 3\nnetwork: {kind: edge_list, path: friends.txt}\n")
+    model = sim.EngagementModel(path, rng=1)
+    assert model.market.network.degrees().tolist() == [2, 2, 2, 2]
+    model.run()
+    (tmp_path / "broken.txt").write_text("0 9\n")
+    with pytest.raises(ValueError, match="broken.txt:1: customer index out of range"):
+        networks.edge_list(4, tmp_path / "broken.txt")
