@@ -108,7 +108,7 @@ class EngagementModel(mesa.Model):
         focal = market.focal
         self.datacollector = mesa.DataCollector(model_reporters={
             **{level: (lambda m, k=k: int(m.level_counts()[focal][k])) for k, level in enumerate(LEVELS)},
-            "market_share": lambda m: float(np.mean(m.state.company == focal)),
+            "market_share": lambda m: float(m.level_counts()[focal].sum() / m.state.n),
         })
         self.datacollector.collect(self)
 
@@ -144,8 +144,17 @@ class EngagementModel(mesa.Model):
         return view
 
     # --- observations ---------------------------------------------------------------------------
-    def level_counts(self) -> np.ndarray:
-        """Customers per company (rows) and level (columns)."""
+    def level_counts(self, fresh: bool = False) -> np.ndarray:
+        """Customers per company (rows) and level (columns) at the end of the last step.
+
+        Counted once per step (the timeseries and the DataCollector share it); `fresh=True` recounts,
+        e.g. after changing the state by hand.
+        """
+        if fresh or getattr(self, "_counts", None) is None:
+            self._counts = self._count_levels()
+        return self._counts
+
+    def _count_levels(self) -> np.ndarray:
         size = self.market.size
         has = self.state.company < self.market.none
         pairs = self.state.company[has].astype(np.int64) * len(LEVELS) + self.state.level[has]
@@ -163,7 +172,7 @@ class EngagementModel(mesa.Model):
         return columns
 
     def _record(self, tally: Tally) -> None:
-        counts = self.level_counts()
+        counts = self.level_counts(fresh=True)
         n = self.state.n
         row = [self.steps, n - counts.sum()]
         for c in range(self.market.size):

@@ -3,7 +3,8 @@
 Each mechanism asks for its generator at each step and draws full arrays (one value per customer),
 whether or not every customer uses its value. A draw therefore depends only on (run seed, mechanism,
 step, customer), never on what another mechanism did or how many draws it made: a policy that
-changes one lever leaves every other draw as it was (as in Starsim).
+changes one lever leaves every other draw as it was (as in Starsim). A mechanism with nothing to do
+in a step (no open complaints, no programme running) may skip its draw: no other stream notices.
 """
 
 from __future__ import annotations

@@ -34,8 +34,13 @@ def recovery_value(wait: np.ndarray, earlier_failures: np.ndarray, params: dict)
 
 def step(state, market, params, rng, tally) -> None:
     c = params["complaints"]
-    draw = uniform(rng, (3, state.n))
     failed = getattr(tally, "failed", np.zeros(state.n, bool))
+    calm = F32(1 - c["anger_fading"])
+    if not (failed.any() or state.complaint_open.any()):
+        state.anger *= calm
+        state.former_anger *= calm
+        return
+    draw = uniform(rng, (3, state.n))
     new = failed & ~state.complaint_open & (draw[0] < state.complaint_propensity)
     state.complaint_open |= new
     state.complaint_wait[new] = 0
@@ -67,6 +72,5 @@ def step(state, market, params, rng, tally) -> None:
     trust.update_current(state, gave_up, lambda t, rows: trust.lose(t, params["trust"]["loss"]))
     tally.count("abandoned_complaints", state.company[gave_up])
 
-    calm = F32(1 - c["anger_fading"])
     state.anger[~state.complaint_open] *= calm
     state.former_anger *= calm

@@ -15,12 +15,12 @@ from ..streams import uniform
 
 def step(state, market, params, rng, tally) -> None:
     market.update(market.step)
-    draw = uniform(rng, state.n)
-    for event in market.interventions:
-        share = event.get("viral_complaint") or 0.0
-        if share and event["at"] == market.step:
-            company = market.names.index(event["company"])
-            hit = (state.company == company) & (draw < share)
-            state.anger[hit] = np.maximum(state.anger[hit], 1.0)
-            state.bond[hit] = np.minimum(state.bond[hit], params["levels"]["disengaged"] - 0.1)
-            state.complaint_open[hit] = True
+    firing = [e for e in market.interventions if e.get("viral_complaint") and e["at"] == market.step]
+    draw = uniform(rng, state.n) if firing else None
+    for event in firing:
+        share = event["viral_complaint"]
+        company = market.names.index(event["company"])
+        hit = (state.company == company) & (draw < share)
+        state.anger[hit] = np.maximum(state.anger[hit], 1.0)
+        state.bond[hit] = np.minimum(state.bond[hit], params["levels"]["disengaged"] - 0.1)
+        state.complaint_open[hit] = True

@@ -28,12 +28,14 @@ F32 = np.float32
 
 
 def step(state, market, params, rng, tally) -> None:
-    draw = uniform(rng, (len(PROGRAMMES), state.n))
     company = state.company
     fading = params["relational"]
     state.participation *= F32(1 - fading["participation_fading"])
     state.appreciation *= F32(1 - fading["appreciation_fading"])
     state.sensation *= F32(1 - fading["sensation_fading"])
+    if not any(market.programme[name]["reach"][:-1].any() for name in PROGRAMMES):
+        return
+    draw = uniform(rng, (len(PROGRAMMES), state.n))
     for k, name in enumerate(PROGRAMMES):
         programme = market.programme[name]
         if not programme["reach"][:-1].any():
