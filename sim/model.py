@@ -78,7 +78,8 @@ class EngagementModel(mesa.Model):
         if rng is None and seed is None:
             rng = resolved.data["seed"]
         super().__init__(rng=rng if rng is not None else seed)
-        self.scenario = resolved
+        # not `self.scenario`: newer Mesa keeps its own Scenario (holding the rng) under that name
+        self.market_scenario = resolved
         self.params = params = resolved.data
         self.streams = Streams(int(self.rng.integers(2**63)))
         self.market = market = Market(params["companies"], params["focal"], params["interventions"])
@@ -132,7 +133,7 @@ class EngagementModel(mesa.Model):
         from tqdm.auto import tqdm
 
         total = self.params["steps"] if steps is None else steps
-        for _ in tqdm(range(total), disable=not progress, desc=self.scenario.name, unit="step", leave=False):
+        for _ in tqdm(range(total), disable=not progress, desc=self.market_scenario.name, unit="step"):
             self.step()
         return self
 

@@ -21,10 +21,10 @@ def replication_seed(seed: int, replication: int) -> int:
     return int(seed) + int(replication)
 
 
-def run_one(scenario: Scenario, replication: int = 0, steps: int | None = None) -> pd.DataFrame:
-    """Run one replication to the end and return its timeseries."""
+def run_one(scenario: Scenario, replication: int = 0, steps: int | None = None, progress: bool = False) -> pd.DataFrame:
+    """Run one replication to the end and return its timeseries (with a bar over steps if `progress`)."""
     model = EngagementModel(scenario, rng=replication_seed(scenario.data["seed"], replication))
-    model.run(steps)
+    model.run(steps, progress=progress)
     return model.timeseries(replication)
 
 
@@ -42,11 +42,12 @@ def run_replications(scenario: Scenario, replications: list[int], workers: int =
     """
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(replications), desc=description or scenario.name, unit="run", disable=not progress)
+    single = len(replications) == 1  # one long run: show progress over its steps instead
+    bar = tqdm(total=len(replications), desc=description or scenario.name, unit="run", disable=not progress or single)
     try:
-        if workers <= 1 or len(replications) <= 1:
+        if workers <= 1 or single:
             for r in replications:
-                frame = run_one(scenario, r, steps)
+                frame = run_one(scenario, r, steps, progress=progress and single)
                 bar.update()
                 if on_result:
                     on_result(r, frame)

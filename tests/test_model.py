@@ -35,6 +35,7 @@ def test_model_is_a_mesa_model_with_agents():
 
     model = sim.EngagementModel(SMALL, rng=2)
     assert isinstance(model, mesa.Model)
+    assert getattr(model, "scenario", None) is not model.market_scenario  # Mesa >= 3.4 keeps its own there
     customers = model.agents_by_type[sim.agents.Customer] if hasattr(sim, "agents") else None
     assert customers is not None and len(customers) == 600
     assert len(model.agents_by_type[sim.agents.Company]) == 2
