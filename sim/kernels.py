@@ -5,6 +5,11 @@ switching, bond, levels and advertising (each a dozen passes over the arrays). E
 one pass with the same formulas as the docstring of its mechanism; the random draws still come from
 the mechanism's own stream as full arrays, so common random numbers are unchanged.
 tests/test_kernels.py checks every kernel against a plain NumPy version of its formula.
+
+The two purely elementwise kernels (leaving pressure, bond) run their rows on all cores (`prange`):
+each row is written by one thread, so results do not depend on the number of threads. Kernels that
+add into shared counters stay serial. Process pools (replications, sweeps) call `single_threaded()`
+in each worker so that processes, not threads, share the cores.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ import numba
 import numpy as np
 
 jit = numba.njit(cache=True, nogil=True, fastmath=False)
+parallel_jit = numba.njit(cache=True, nogil=True, fastmath=False, parallel=True)
 
 
-@jit
+def single_threaded() -> None:
+    """Run kernels on one thread in this process (for worker processes of a pool)."""
+    numba.set_num_threads(1)
+
+
+@parallel_jit
 def leaving_pressure(company, bond, anger, tenure, participation, advocacy, price_sensitivity, promotion_draw,
                      price, promotion_reach, promotion_discount, none, base_hazard, bond_sensitivity, habit,
                      anger_hazard, price_response, promotion_response, participation_price_damping,
@@ -26,7 +37,7 @@ def leaving_pressure(company, bond, anger, tenure, participation, advocacy, pric
     n = company.size
     pressure = np.zeros(n, np.float32)
     sensitivity = np.empty(n, np.float32)
-    for i in range(n):
+    for i in numba.prange(n):
         engaged = min(max(bond[i] / passionate, 0.0), 1.0)
         s = (price_sensitivity[i] * (1.0 - participation_price_damping * participation[i])
              * (1.0 - engaged_price_damping * engaged))
@@ -55,13 +66,13 @@ def leaving_pressure(company, bond, anger, tenure, participation, advocacy, pric
     return pressure, sensitivity
 
 
-@jit
+@parallel_jit
 def update_bond(bond, company, identification, trust, peak, end, participation, appreciation, sensation, anger,
                 relationships, none, rate, fall_rate, identification_weight, experience_weight, relational_weight,
                 anger_weight, participation_weight, appreciation_weight, sensation_weight, peak_weight, capacity,
                 crowding, gate, involved):
     """Move each bond towards its three-factor target, then apply the trust gate (in place)."""
-    for i in range(bond.size):
+    for i in numba.prange(bond.size):
         c = company[i]
         if c >= none:
             bond[i] = 0.0

@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import pandas as pd
 
+from .kernels import single_threaded
 from .model import EngagementModel
 from .scenario import Scenario
 
@@ -53,7 +54,7 @@ def run_replications(scenario: Scenario, replications: list[int], workers: int =
                     on_result(r, frame)
                 yield r, frame
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=single_threaded) as pool:
             pending = {pool.submit(run_one, scenario, r, steps): r for r in replications}
             try:
                 while pending:
