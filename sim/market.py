@@ -85,12 +85,12 @@ class Market:
         self.programme = {}
         for name in PROGRAMMES:
             self.programme[name] = {
-                "reach": column(lambda c: c["programmes"][name]["reach"]),
-                "target": column(lambda c: PROGRAMME_TARGETS.index(c["programmes"][name]["target"]),
+                "reach": column(lambda c, name=name: c["programmes"][name]["reach"]),
+                "target": column(lambda c, name=name: PROGRAMME_TARGETS.index(c["programmes"][name]["target"]),
                                  0, np.int8),
-                "frequency": column(lambda c: c["programmes"][name]["frequency"]),
-                "gain": column(lambda c: c["programmes"][name]["gain"]),
-                "cost": column(lambda c: c["programmes"][name]["cost"]),
+                "frequency": column(lambda c, name=name: c["programmes"][name]["frequency"]),
+                "gain": column(lambda c, name=name: c["programmes"][name]["gain"]),
+                "cost": column(lambda c, name=name: c["programmes"][name]["cost"]),
             }
         self.best_quality = float(self.quality[:-1].max())
 

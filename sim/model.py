@@ -20,8 +20,19 @@ from . import scenario as scenarios
 from . import state as states
 from .agents import Company, Customer
 from .market import Market, Tally
-from .mechanisms import (advertising, bond, complaints, interventions, levels, memory, money, programmes,
-                         service, switching, word_of_mouth)
+from .mechanisms import (
+    advertising,
+    bond,
+    complaints,
+    interventions,
+    levels,
+    memory,
+    money,
+    programmes,
+    service,
+    switching,
+    word_of_mouth,
+)
 from .parameters import LEVELS
 from .streams import Streams
 
@@ -128,7 +139,7 @@ class EngagementModel(mesa.Model):
         if self.steps >= self.params["steps"]:
             self.running = False
 
-    def run(self, steps: int | None = None, progress: bool = False) -> "EngagementModel":
+    def run(self, steps: int | None = None, progress: bool = False) -> EngagementModel:
         """Run `steps` steps (default: the scenario's), optionally with a progress bar."""
         from tqdm.auto import tqdm
 

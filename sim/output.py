@@ -93,7 +93,7 @@ def manifest(scenario, **extra) -> dict[str, Any]:
         "scenario_file": scenario.source,
         "seed": scenario.data["seed"],
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_revision": git_revision(),
         "versions": versions(),
         **extra,

@@ -122,8 +122,8 @@ def trust_asymmetry(seed: int = 0, scale: float = 1.0) -> Demonstration:
 
     return Demonstration("trust asymmetry", "trust is built slowly and lost quickly: one failure costs more than one "
                          "good experience gains", "default trust parameters, trust 0.6, average trust rate", seed,
-                         numbers, numbers["trust lost by one failure"] > numbers["trust gained by one good interaction"],
-                         plot)
+                         numbers,
+                         numbers["trust lost by one failure"] > numbers["trust gained by one good interaction"], plot)
 
 
 # --- memory ----------------------------------------------------------------------------------------
@@ -546,8 +546,8 @@ def habit(seed: int = 0, scale: float = 1.0) -> Demonstration:
     return Demonstration("habit", "without any driver, loyal-by-habit customers stay but do not become fans",
                          "two identical companies, no advertising, talk, programmes, failures or promotions; a year",
                          seed, numbers, numbers["customers lost over a year per starting customer"] < 0.1
-                         and numbers["passionate share at the end"] == 0 and numbers["involved share at the end"] < 0.01,
-                         plot)
+                         and numbers["passionate share at the end"] == 0
+                         and numbers["involved share at the end"] < 0.01, plot)
 
 
 # --- money ----------------------------------------------------------------------------------------

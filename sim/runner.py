@@ -22,7 +22,8 @@ def replication_seed(seed: int, replication: int) -> int:
     return int(seed) + int(replication)
 
 
-def run_one(scenario: Scenario, replication: int = 0, steps: int | None = None, progress: bool = False) -> pd.DataFrame:
+def run_one(scenario: Scenario, replication: int = 0, steps: int | None = None,
+            progress: bool = False) -> pd.DataFrame:
     """Run one replication to the end and return its timeseries (with a bar over steps if `progress`)."""
     model = EngagementModel(scenario, rng=replication_seed(scenario.data["seed"], replication))
     model.run(steps, progress=progress)
@@ -35,7 +36,8 @@ def default_workers() -> int:
 
 def run_replications(scenario: Scenario, replications: list[int], workers: int = 1, steps: int | None = None,
                      progress: bool = True, description: str | None = None,
-                     on_result: Callable[[int, pd.DataFrame], None] | None = None) -> Iterator[tuple[int, pd.DataFrame]]:
+                     on_result: Callable[[int, pd.DataFrame], None] | None = None,
+                     ) -> Iterator[tuple[int, pd.DataFrame]]:
     """Yield (replication, timeseries) as each finishes; a process pool when workers > 1.
 
     Finished replications are handed to `on_result` (and yielded) at once, so an interruption loses

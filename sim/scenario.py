@@ -50,7 +50,7 @@ class Scenario:
             value = value[int(part)] if isinstance(value, list) else value[part]
         return value
 
-    def with_overrides(self, overrides: dict[str, Any] | list[str], label: str = "override") -> "Scenario":
+    def with_overrides(self, overrides: dict[str, Any] | list[str], label: str = "override") -> Scenario:
         """A new, validated scenario with dotted-path overrides applied on top of this one."""
         raw = copy.deepcopy(self.data)
         origins = dict(self.origins)

@@ -23,7 +23,8 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
                    * (1 - s["engaged_price_damping"] * np.clip(state.bond / params["levels"]["passionate"], 0, 1)))
     pressure = (s["base_hazard"] * np.exp(-s["bond_sensitivity"] * state.bond) / (1 + s["habit"] * state.tenure / 365)
                 + s["anger_hazard"] * state.anger
-                + sensitivity * (s["price_response"] * regular_gap + s["promotion_response"] * np.maximum(promotion_gap, 0)))
+                + sensitivity * (s["price_response"] * regular_gap
+                                 + s["promotion_response"] * np.maximum(promotion_gap, 0)))
     cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)
     pressure = np.where(has, pressure / cost, 0)
     return pressure, offer, sensitivity

@@ -23,7 +23,8 @@ def test_common_random_numbers_one_lever_leaves_other_draws():
     cheaper = sim.EngagementModel(SMALL, rng=1, overrides={"companies.focal.price": 0.7})
     for model in (base, cheaper):
         model.step()
-    assert base.streams.generator("service", 1).random(5).tolist() == cheaper.streams.generator("service", 1).random(5).tolist()
+    draws = [model.streams.generator("service", 1).random(5).tolist() for model in (base, cheaper)]
+    assert draws[0] == draws[1]
     first = [base.timeseries().iloc[1], cheaper.timeseries().iloc[1]]
     assert first[0]["focal_interactions"] == first[1]["focal_interactions"]
     assert first[0]["focal_failures"] == first[1]["focal_failures"]
@@ -117,7 +118,8 @@ def test_networks_are_seeded_and_shaped(kind):
         assert (degrees == 1999).all()
     else:
         assert 6 < degrees.mean() < 10
-        assert not np.array_equal(degrees, networks.build(config, 2000, np.random.default_rng(2)).degrees()) or kind == "watts_strogatz"
+        other_seed = networks.build(config, 2000, np.random.default_rng(2))
+        assert not np.array_equal(a.indices, other_seed.indices)
     contacts = a.random_contact(np.random.default_rng(0).random(2000))
     assert (contacts != np.arange(2000)).all()
     if not a.complete:

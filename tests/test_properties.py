@@ -26,7 +26,8 @@ def test_trust_gate_is_what_blocks_engagement():
 def test_recovery_paradox_ordering_has_margin():
     n = PROPERTIES["recovery paradox"](seed=0).numbers
     well, none = n["mean bond at step 100: one failure, handled well"], n["mean bond at step 100: no failure"]
-    twice, poorly = n["mean bond at step 100: two failures, handled well"], n["mean bond at step 100: one failure, handled poorly"]
+    twice = n["mean bond at step 100: two failures, handled well"]
+    poorly = n["mean bond at step 100: one failure, handled poorly"]
     # twins share every draw; differences of a few hundredths would already be beyond noise
     assert well - none > 0.05
     assert none - twice > 0.05 and none - poorly > 0.05

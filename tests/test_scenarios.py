@@ -40,7 +40,8 @@ BAD = {
     "malformed yaml": ("customers: 300\n  steps: [1, 2\n", ": malformed YAML"),
     "empty file": ("", ":1: the file is empty"),
     "comment-only file": ("# nothing here\n", ":1: the file is empty"),
-    "python tag refused": ("customers: !!python/object/apply:os.system ['echo hi']\n", ":1: malformed YAML: tag not allowed"),
+    "python tag refused": ("customers: !!python/object/apply:os.system ['echo hi']\n",
+                           ":1: malformed YAML: tag not allowed"),
     "duplicate key": ("steps: 3\nsteps: 4\n", ":2: steps: key given twice"),
     "top level list": ("- 1\n- 2\n", ":1: (top level): expected a mapping"),
     "bad choice": ("network:\n  kind: small_world\n", ":2: network.kind: expected one of watts_strogatz"),
@@ -75,7 +76,7 @@ def test_set_overrides_are_validated(small_yaml):
     scenario = scenarios.load(path, ["companies.focal.price=0.8", "trust.gate=0.3", "steps=12"])
     assert scenario.data["companies"]["focal"]["price"] == 0.8
     assert scenario.data["trust"]["gate"] == 0.3 and scenario.data["steps"] == 12
-    with pytest.raises(ScenarioError, match=r"--set companies.focal.prise=0.8 .*unknown key \(did you mean 'price'\?\)"):
+    with pytest.raises(ScenarioError, match=r"--set companies.focal.prise=0.8 .*unknown key \(did you mean 'price'"):
         scenarios.load(path, ["companies.focal.prise=0.8"])
     with pytest.raises(ScenarioError, match="expected a value of at most 1"):
         scenarios.load(path, ["trust.gate=2"])

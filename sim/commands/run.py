@@ -60,7 +60,8 @@ def main(args) -> int:
     return 0
 
 
-def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], status: str, plots_too: bool = True) -> Path:
+def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], status: str,
+          plots_too: bool = True) -> Path:
     frame = pd.concat([frames[r] for r in sorted(frames)], ignore_index=True)
     companies = scenario.companies
     output.write_csv(folder.path / "timeseries.csv", frame)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..streams import uniform
 from .. import kernels
+from ..streams import uniform
 from . import trust as trust_mechanism
 
 F32 = np.float32
