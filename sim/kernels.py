@@ -114,8 +114,7 @@ def read_levels(bond, anger, company, company_before, level, none, involved, pas
 
 
 @jit
-def advertise(identification, draws, company, bond, reach, effect, conversion, none, fading, floor, involved,
-              ad_pull, exposures):
+def advertise(identification, draws, company, bond, reach, effect, none, fading, floor, involved, exposures):
     """Fade identification with every brand, then apply this step's exposures (in place)."""
     n, brands = identification.shape
     keep = 1.0 - fading
@@ -131,8 +130,6 @@ def advertise(identification, draws, company, bond, reach, effect, conversion, n
                 value = identification[i, k]
                 identification[i, k] = value + effect[k] * attention * (1.0 - value)
                 exposures[k] += 1
-                if not has:
-                    ad_pull[i, k] = conversion[k]
 
 
 @jit

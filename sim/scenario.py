@@ -35,6 +35,7 @@ class Scenario:
     data: dict[str, Any]
     source: str = "<defaults>"
     origins: dict[tuple, Origin] = field(default_factory=dict, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # as written, before defaults
 
     @property
     def name(self) -> str:
@@ -51,8 +52,8 @@ class Scenario:
         return value
 
     def with_overrides(self, overrides: dict[str, Any] | list[str], label: str = "override") -> Scenario:
-        """A new, validated scenario with dotted-path overrides applied on top of this one."""
-        raw = copy.deepcopy(self.data)
+        """A new, validated scenario with dotted-path overrides applied to this one as written."""
+        raw = copy.deepcopy(self.raw)
         origins = dict(self.origins)
         items = overrides.items() if isinstance(overrides, dict) else [parse_assignment(s) for s in overrides]
         for key, value in items:
@@ -263,6 +264,7 @@ def validate(raw: dict[str, Any], source: str = "<dict>", origins: dict | None =
     check = _Checker(source, origins)
     if not isinstance(raw, dict):
         raise check.error((), f"expected a mapping of scenario keys, got {_describe(raw)}")
+    written = copy.deepcopy(raw)
     raw = dict(raw)
     raw_companies = raw.pop("companies", None)
     raw_interventions = raw.pop("interventions", None)
@@ -293,7 +295,8 @@ def validate(raw: dict[str, Any], source: str = "<dict>", origins: dict | None =
     _check_consistency(check, data)
     if not data["name"]:
         data["name"] = Path(source).stem if source.endswith((".yaml", ".yml")) else "scenario"
-    return Scenario(data, source, origins)
+    written.setdefault("name", data["name"])
+    return Scenario(data, source, origins, written)
 
 
 def _check_interventions(check: _Checker, raw: Any, companies: dict) -> list[dict]:

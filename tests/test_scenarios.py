@@ -102,3 +102,12 @@ def test_cli_bad_input_exit_2_no_traceback_nothing_written(cli, small_yaml, tmp_
         assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
         assert "Traceback" not in result.stderr
         assert not out.exists() and not (tmp_path / "results").exists()
+
+
+def test_overrides_on_a_scenario_with_interventions():
+    base = scenarios.load(SCENARIOS / "fan_programme.yaml")
+    changed = base.with_overrides({"companies.focal.price": 0.9})
+    assert changed.data["companies"]["focal"]["price"] == 0.9
+    assert changed.data["interventions"] == base.data["interventions"]
+    again = changed.with_overrides({"interventions": []})
+    assert again.data["interventions"] == [] and again.name == base.name == "fan_programme"

@@ -21,11 +21,11 @@ from ..streams import uniform
 def step(state, market, params, rng, tally) -> None:
     n, companies = state.n, market.size
     draw = uniform(rng, (companies, n)) if market.ad_reach[:companies].any() else np.ones((companies, n), np.float32)
-    tally.ad_pull = np.zeros((n, companies), np.float32)
+    tally.ad_draw = draw  # switching reads which prospects saw which advertisement
     exposures = np.zeros(companies + 1, np.int64)
     identification = params["identification"]
     kernels.advertise(state.identification, draw, state.company, state.bond, market.ad_reach, market.ad_effect,
-                      market.ad_conversion, market.none, identification["fading"],
-                      identification["indifferent_attention"], params["levels"]["involved"], tally.ad_pull, exposures)
+                      market.none, identification["fading"], identification["indifferent_attention"],
+                      params["levels"]["involved"], exposures)
     tally.ad_exposures += exposures
     tally.cost_advertising += exposures * market.ad_cost

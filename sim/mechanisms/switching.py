@@ -110,10 +110,11 @@ def step(state, market, params, rng, tally) -> None:
     # prospects (not those who just lapsed) join through advertising or a referral
     prospects = np.flatnonzero(state.company == none)
     prospects = prospects[~np.isin(prospects, leaving)] if leaving.size else prospects
-    ad_pull = getattr(tally, "ad_pull", None)
+    ad_draw = getattr(tally, "ad_draw", None)
     pulls = np.zeros((prospects.size, companies + 1), np.float32)
-    if ad_pull is not None:
-        pulls[:, :companies] = ad_pull[prospects]
+    if ad_draw is not None:  # an exposed prospect converts with the advertiser's conversion rate
+        seen = ad_draw[:, prospects].T < market.ad_reach[None, :companies]
+        pulls[:, :companies] = np.where(seen, market.ad_conversion[None, :companies], 0)
     referral_brand = heard[prospects] if heard is not None else np.full(prospects.size, none)
     pulls[:, companies] = np.where(referral_brand < none, params["word_of_mouth"]["referral_conversion"], 0)
     cumulative = np.cumsum(pulls, axis=1)

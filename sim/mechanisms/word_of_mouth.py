@@ -33,9 +33,9 @@ def step(state, market, params, rng, tally) -> None:
     wom = params["word_of_mouth"]
     draw = uniform(rng, (3, state.n))
     none = market.none
-    contact = market.network.random_contact(draw[1])
-    listener = np.flatnonzero((draw[0] < wom["conversation_rate"]) & (contact >= 0))
-    speaker = contact[listener]
+    talking = np.flatnonzero(draw[0] < wom["conversation_rate"])
+    contact = market.network.random_contact(draw[1, talking], talking)
+    listener, speaker = talking[contact >= 0], contact[contact >= 0]
     speaker_level = state.level[speaker]
     angry_former = state.former_anger[speaker] >= params["levels"]["hostile_anger"]
     talk = draw[2, listener] / damping(state.introversion[speaker], params)
