@@ -285,7 +285,7 @@ def _talkers(level: int, seed: int, scale: float, steps: int = 20) -> tuple[np.n
         tally = SimpleNamespace(count=lambda *a, **k: None, praise_by_level=np.zeros(6, int),
                                 warnings_by_level=np.zeros(6, int), warnings_about_former=0)
         wom.step(state, model.market, model.params, model.streams.generator("word_of_mouth", step), tally)
-        sent += tally.messages_sent
+        sent += np.bincount(tally.speakers, minlength=state.n)
     return sent, state.introversion
 
 

@@ -21,7 +21,9 @@ from ..streams import uniform
 def step(state, market, params, rng, tally) -> None:
     n, companies = state.n, market.size
     draw = uniform(rng, (companies, n)) if market.ad_reach[:companies].any() else np.ones((companies, n), np.float32)
-    tally.ad_draw = draw  # switching reads which prospects saw which advertisement
+    prospects = np.flatnonzero(state.company == market.none)
+    # switching needs to know which prospects saw which advertisement
+    tally.ad_seen = (prospects, draw[:, prospects].T < market.ad_reach[None, :companies])
     exposures = np.zeros(companies + 1, np.int64)
     identification = params["identification"]
     kernels.advertise(state.identification, draw, state.company, state.bond, market.ad_reach, market.ad_effect,

@@ -110,10 +110,11 @@ def step(state, market, params, rng, tally) -> None:
     # prospects (not those who just lapsed) join through advertising or a referral
     prospects = np.flatnonzero(state.company == none)
     prospects = prospects[~np.isin(prospects, leaving)] if leaving.size else prospects
-    ad_draw = getattr(tally, "ad_draw", None)
     pulls = np.zeros((prospects.size, companies + 1), np.float32)
-    if ad_draw is not None:  # an exposed prospect converts with the advertiser's conversion rate
-        seen = ad_draw[:, prospects].T < market.ad_reach[None, :companies]
+    ad_seen = getattr(tally, "ad_seen", None)
+    if ad_seen is not None:  # an exposed prospect converts with the advertiser's conversion rate
+        seen = np.zeros((prospects.size, companies), bool)
+        seen[np.isin(prospects, ad_seen[0])] = ad_seen[1][np.isin(ad_seen[0], prospects)]
         pulls[:, :companies] = np.where(seen, market.ad_conversion[None, :companies], 0)
     referral_brand = heard[prospects] if heard is not None else np.full(prospects.size, none)
     pulls[:, companies] = np.where(referral_brand < none, params["word_of_mouth"]["referral_conversion"], 0)

@@ -49,7 +49,7 @@ def step(state, market, params, rng, tally) -> None:
     state.identification[hearer, brand] = identification + wom["identification_effect"] * (1 - identification)
     trust = state.trust[hearer, brand]
     state.trust[hearer, brand] = trust + params["trust"]["word_of_mouth"] * (1 - trust)
-    state.advocacy += np.bincount(speaker[praising], minlength=state.n).astype(F32)
+    np.add.at(state.advocacy, speaker[praising], F32(1))
     tally.count("praise", brand)
     tally.praise_by_level += np.bincount(speaker_level[praising], minlength=tally.praise_by_level.size)
 
@@ -66,4 +66,4 @@ def step(state, market, params, rng, tally) -> None:
     tally.count("warnings", brand)
     tally.warnings_by_level += np.bincount(speaker_level[warning], minlength=tally.warnings_by_level.size)
     tally.warnings_about_former += int((state.level[warned_speaker] != HOSTILE).sum())
-    tally.messages_sent = np.bincount(speaker[praising | warning], minlength=state.n)
+    tally.speakers = speaker[praising | warning]  # one entry per message sent
