@@ -29,6 +29,7 @@ import hashlib
 import json
 import math
 import re
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -409,7 +410,7 @@ def run_jobs(jobs: list[Job], policy_set: PolicySet, company: str, steps: int | 
 
 
 def _run_pool(todo: list[Job], policy_set: PolicySet, company: str, steps: int | None, workers: int, bar) -> None:
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_leave_signals_to_parent)
     try:
         pending = {pool.submit(run_job, job, policy_set.resolved[job.market][job.policy], company, steps)
                    for job in todo}
@@ -419,9 +420,25 @@ def _run_pool(todo: list[Job], policy_set: PolicySet, company: str, steps: int |
                 future.result()
                 bar.update()
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(pool)
         raise
     pool.shutdown()
+
+
+def _leave_signals_to_parent() -> None:
+    """Workers ignore Ctrl-C and die on SIGTERM: the main process decides when to stop them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: cancel queued jobs and end running ones (their parts were not written yet)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --------------------------------------------------------------------------- tables
@@ -438,13 +455,17 @@ def load_parts(jobs: list[Job]) -> list[dict]:
 
 def replication_table(parts: list[dict]) -> pd.DataFrame:
     """Tidy per-replication metrics: market, policy, replication, seed, then one column per metric."""
-    rows = [{"market": p["market"], "policy": p["policy"], "replication": p["replication"], "seed": p["seed"],
+    rows = [{"scenario": p["market"], "policy": p["policy"], "replication": p["replication"], "seed": p["seed"],
              **{m: p["metrics"][m] for m in METRICS}} for p in parts]
-    return pd.DataFrame(rows).sort_values(["market", "policy", "replication"], kind="stable", ignore_index=True)
+    frame = pd.DataFrame(rows)
+    for column in ("scenario", "policy"):  # keep the order of the command line and the policies file
+        frame[column] = pd.Categorical(frame[column], categories=list(dict.fromkeys(frame[column])), ordered=True)
+    frame = frame.sort_values(["scenario", "policy", "replication"], kind="stable", ignore_index=True)
+    return frame.astype({"scenario": str, "policy": str})
 
 
 def _values(table: pd.DataFrame, market: str, policy: str, metric: str) -> np.ndarray:
-    rows = table[(table["market"] == market) & (table["policy"] == policy)].sort_values("replication")
+    rows = table[(table["scenario"] == market) & (table["policy"] == policy)].sort_values("replication")
     return rows[metric].to_numpy(dtype=float)
 
 
@@ -458,17 +479,19 @@ def summary_table(table: pd.DataFrame, markets: list[str], policies: list[str], 
                 values, base = _values(table, market, policy, metric), _values(table, market, baseline, metric)
                 level, paired, independent = mean_ci(values), paired_difference(values, base), \
                     welch_difference(values, base)
-                rows.append({"market": market, "policy": policy, "metric": metric, "replications": level.n,
+                rows.append({"scenario": market, "policy": policy, "metric": metric, "replications": level.n,
                              "mean": level.mean, "ci_low": level.low, "ci_high": level.high,
                              "difference": paired.mean, "paired_low": paired.low, "paired_high": paired.high,
                              "independent_low": independent.low, "independent_high": independent.high,
+                             "paired_width": paired.high - paired.low,
+                             "independent_width": independent.high - independent.low,
                              "narrower_by": narrowing(paired, independent)})
     return pd.DataFrame(rows)
 
 
 def lookup(summary: pd.DataFrame, market: str, policy: str, metric: str) -> pd.Series:
     """The summary row of one (market, policy, metric)."""
-    rows = summary[(summary["market"] == market) & (summary["policy"] == policy) & (summary["metric"] == metric)]
+    rows = summary[(summary["scenario"] == market) & (summary["policy"] == policy) & (summary["metric"] == metric)]
     return rows.iloc[0]
 
 
@@ -570,7 +593,7 @@ def plot_over_time(over_time: pd.DataFrame, baseline: str, company: str, path: P
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("step")
     axes[2].axhline(0, color="grey", lw=0.8)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8, loc="best")
     fig.suptitle("mean over replications with 95% confidence band", fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
@@ -592,7 +615,7 @@ def plot_differences(summary: pd.DataFrame, market: str, policies: list[str], ba
             ax.plot([row["paired_low"], row["paired_high"]], [y + 0.1] * 2, color="#1565c0", lw=4)
             ax.plot([row["difference"]], [y + 0.1], "o", color="#0d47a1", ms=4)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_title(f"{metric} minus baseline", fontsize=10)
+        ax.set_title(f"{metric.replace('_', ' ')} minus baseline", fontsize=10)
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.set_yticks(range(len(others)), others)
         ax.set_ylim(-0.7, len(others) - 0.3)

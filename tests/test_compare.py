@@ -108,7 +108,7 @@ def test_policy_that_changes_nothing_differs_by_exactly_zero(tmp_path, capsys):
         assert len(rows) >= 9
         assert (rows[["difference", "paired_low", "paired_high"]] == 0).all().all(), policy
     replications = pd.read_csv(out / "replications.csv")
-    assert set(replications.columns) >= {"policy", "market", "replication", "seed", "share_passionate", "roi", "nps"}
+    assert set(replications.columns) >= {"policy", "scenario", "replication", "seed", "share_passionate", "roi", "nps"}
     assert replications.groupby("replication")["seed"].nunique().eq(1).all()  # every policy shares seed i
     real = summary[(summary["policy"] == "better_complaints") & (summary["metric"] == "cost")].iloc[0]
     assert real["difference"] != 0  # the comparison is sensitive: a real change does show
@@ -126,10 +126,13 @@ def test_paired_replications_detect_a_small_effect_that_independent_seeds_miss(t
 
     Measured when written (1000 people, 90 steps, R = 8): the effect is ~0.1% of revenue (+34 of
     ~39,600) and its paired differences spread ~1/4 of that (paired 95% CI [+27, +40], t ~ 12), while
-    revenue varies ~4% between seeds (population, network, chance events), ~50 times the effect: the
-    independent-seed interval was [-1,400, +2,100]. So the paired interval excludes zero by a wide
-    margin, and the independent one includes zero unless the two samples happen to differ by ~2
-    standard errors (a ~5% event if retuning changes the numbers; with fixed seeds it is deterministic).
+    revenue varies ~4% between seeds (population, network, chance events), ~50 times the effect: a
+    real independent-seed experiment (policy seeds i against baseline seeds i + R) gave [-1,400, +2,100].
+    Asserted with margins that survive retuning: the paired interval excludes zero; the Welch interval
+    on the same runs (what independent seeds would give, centred on the same small estimate) includes
+    it; and the real independent interval is over 5 times wider than the effect, so it cannot resolve
+    it. (Whether that one realised interval contains zero is a coin with ~5% odds of landing wrong
+    after retuning, as seed 2 showed in a trial at 600 people, so it is not asserted.)
     """
     market = scenarios.load(write_market(tmp_path, customers=1000, steps=90))
     policies = tmp_path / "policies.yaml"
@@ -145,11 +148,11 @@ def test_paired_replications_detect_a_small_effect_that_independent_seeds_miss(t
     paired = compare.paired_difference(fans, baseline[:replications])
     independent = compare.welch_difference(fans, baseline[replications:])  # seeds i vs i + R: no pairing
 
+    welch = compare.welch_difference(fans, baseline[:replications])  # the report's "independent seeds" figure
     assert paired.low > 0, paired
-    assert independent.low < 0 < independent.high, independent
-    assert paired.half_width < independent.half_width / 5
-    # the report's figure (Welch on the paired data) tells the same story without the extra runs
-    assert compare.narrowing(paired, compare.welch_difference(fans, baseline[:replications])) > 5
+    assert welch.low < 0 < welch.high, welch
+    assert independent.half_width > 5 * abs(paired.mean), (independent, paired)
+    assert compare.narrowing(paired, welch) > 5 and compare.narrowing(paired, independent) > 5
 
 
 # --------------------------------------------------------------------------- validation
@@ -243,3 +246,36 @@ def test_robustness_table_has_every_policy_in_every_market_and_zero_regret_for_t
         assert table[f"{market}_regret"].min() == 0 and (table[f"{market}_regret"] >= 0).all()
     assert "Robustness across market scenarios" in (out / "report.md").read_text()
     assert "cheaper" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_parallel_run_keeps_finished_parts_and_the_rerun_only_runs_the_rest(tmp_path):
+    """A real Ctrl-C (SIGINT to the process group) on the process pool, then a resume with the same --out."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    market = write_market(tmp_path, customers=1000, steps=60)
+    policies = tmp_path / "policies.yaml"
+    policies.write_text("policies:\n  baseline: {}\n  cheaper: {companies.focal.price: 0.9}\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim", "compare", str(market), "--policies", str(policies), "--replications",
+               "30", "--workers", "2", "--out", str(out), "--quiet"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), text=True)
+    deadline = time.monotonic() + 240
+    while len(list(out.glob("parts/*/*/*.json"))) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130, error
+    assert "Traceback" not in error
+    kept = len(list(out.glob("parts/*/*/*.json")))
+    assert 2 <= kept < 60 and not (out / "report.md").exists()
+
+    assert subprocess.run(command, capture_output=True, text=True, timeout=600).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_reused"] == kept and manifest["runs_this_time"] == 60 - kept
+    assert (out / "report.md").exists()

@@ -167,12 +167,18 @@ def number(metric: str, value: float, signed: bool = False) -> str:
         return "n/a"
     sign = "+" if signed else ""
     if metric in PERCENT:
-        return f"{value * 100:{sign},.2f} pp" if signed else f"{value:.1%}"
+        shown = _no_negative_zero(value * 100, 2 if signed else 1)
+        return f"{shown:{sign},.2f} pp" if signed else f"{shown:.1f}%"
     if metric in MONEY or metric == "customers":
-        return f"{value:{sign},.0f}"
+        return f"{_no_negative_zero(value, 0):{sign},.0f}"
     if metric == "referrals":
-        return f"{value:{sign},.1f}"
-    return f"{value:{sign}.3f}"
+        return f"{_no_negative_zero(value, 1):{sign},.1f}"
+    return f"{_no_negative_zero(value, 3):{sign}.3f}"
+
+
+def _no_negative_zero(value: float, digits: int) -> float:
+    """Round for display so that a tiny negative value reads 0, not -0."""
+    return round(value, digits) + 0.0 if math.isfinite(value) else value
 
 
 def interval(metric: str, low: float, high: float, signed: bool = False) -> str:
@@ -188,7 +194,7 @@ def difference_text(metric: str, row) -> str:
 
 def narrower_by(summary: pd.DataFrame, market: str, policy_set, metric: str) -> float | None:
     """Median over the non-baseline policies of how many times narrower the paired interval is."""
-    rows = summary[(summary["market"] == market) & (summary["metric"] == metric)
+    rows = summary[(summary["scenario"] == market) & (summary["metric"] == metric)
                    & (summary["policy"] != policy_set.baseline)]
     finite = rows["narrower_by"][rows["narrower_by"].map(math.isfinite)]
     return float(finite.median()) if len(finite) else None
@@ -250,7 +256,7 @@ def render_report(tables, policy_set, markets, company, metric, replications) ->
     if tables["robustness"] is not None:
         lines += _robustness_section(tables["robustness"], markets, metric)
     lines += ["", "## Files", "",
-              "`replications.csv` (one row per market, policy and replication), `summary.csv` / `summary.json` "
+              "`replications.csv` (one row per scenario, policy and replication), `summary.csv` / `summary.json` "
               "(means, intervals, differences), `ranking.csv`, `over_time.csv`"
               + (", `robustness.csv`" if tables["robustness"] is not None else "")
               + ", `manifest.json` (scenarios as resolved, versions, command), `parts/` (one file per replication).",
@@ -277,7 +283,8 @@ def _outcomes_section(summary, market, policy_set) -> list[str]:
 def _differences_section(summary, market, policy_set, metric) -> list[str]:
     shown = ("share_passionate", "share_hostile", "churn", "referrals", "revenue", "cost", "profit", "nps")
     baseline = policy_set.baseline
-    lines = ["", f"## Differences to the baseline ({baseline}), paired 95% CI", "",
+    named = f" ({baseline})" if baseline != "baseline" else ""
+    lines = ["", f"## Differences to the baseline{named}, paired 95% CI", "",
              "Bold: the interval excludes zero, so the difference is clear at these replications.", "",
              "| policy | " + " | ".join(LABELS[m] for m in shown) + " | incremental ROI |",
              "| --- |" + " --- |" * (len(shown) + 1)]
