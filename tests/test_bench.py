@@ -40,7 +40,8 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path):
     assert vector["customers"] == plain["customers"] == 5000
     assert vector["steps"] == 10 and plain["steps"] == 2
     for row in (vector, plain):
-        assert row["customer_steps_per_second"] > 0 and row["setup_seconds"] > 0
+        assert row["customer_steps_per_second"] > 0 and row["customer_steps_per_cpu_second"] > 0
+        assert row["setup_seconds"] > 0
         assert row["peak_mb"] >= row["interpreter_mb"] > 0
     assert plain["ratio"] == pytest.approx(vector["customer_steps_per_second"] / plain["customer_steps_per_second"])
     assert set(report["breakdown"]["seconds_per_step"]) == {name for name, _ in STEP_ORDER}

@@ -20,10 +20,12 @@ def add_parser(subparsers) -> None:
                         help="population sizes of the plain per-agent Mesa model (default: 10000 100000; "
                              "--quick: 10000; none to skip)")
     parser.add_argument("--per-agent-steps", type=int, help="timed steps of the per-agent model (default: 20 at "
-                        "10,000, 2 at 100,000)")
+                        "10,000, 3 at 100,000)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: sizes 10000 100000, few steps")
     parser.add_argument("--full-year", action="store_true",
                         help="also time 1,000,000 customers for 365 steps in one run (the brief's scale target)")
+    parser.add_argument("--threads", type=int, help="threads of the parallel numba kernels in each measured process "
+                        "(NUMBA_NUM_THREADS; default: all cores)")
     parser.add_argument("--out", help="write the figures as JSON to this file")
     parser.add_argument("--quiet", action="store_true", help="no progress")
     parser.set_defaults(handler=main)
@@ -44,6 +46,8 @@ def command_line(args) -> str:
         words.append(f"--per-agent-steps {args.per_agent_steps}")
     if args.full_year:
         words.append("--full-year")
+    if args.threads:
+        words.append(f"--threads {args.threads}")
     if args.out:
         words.append(f"--out {args.out}")
     return " ".join(words)
@@ -60,10 +64,10 @@ def main(args) -> int:
     for n in [*sizes, *per_agent]:
         if not 100 <= n <= 50_000_000:
             raise UsageError(f"--sizes/--per-agent-sizes: expected populations from 100 to 50,000,000, got {n}")
-    for name in ("steps", "per_agent_steps"):
+    for name in ("steps", "per_agent_steps", "threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            raise UsageError(f"--{name.replace('_', '-')}: expected at least 1 step, got {value}")
+            raise UsageError(f"--{name.replace('_', '-')}: expected at least 1, got {value}")
     if args.out and Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: is a folder; expected a file name such as bench.json")
 
@@ -71,7 +75,8 @@ def main(args) -> int:
     if log:
         log("Benchmark: each size in a fresh process (figures are noisy on a shared machine)")
     report = bench.run(sizes, args.steps, per_agent, args.per_agent_steps, full_year=args.full_year,
-                       quick=args.quick, progress=not args.quiet, log=log, command=command_line(args))
+                       quick=args.quick, progress=not args.quiet, log=log, command=command_line(args),
+                       threads=args.threads)
     print(bench.format_report(report))
     if args.out:
         output.write_json(args.out, report)
