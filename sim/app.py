@@ -21,6 +21,8 @@ from __future__ import annotations
 import io
 import os
 import threading
+import warnings
+from pathlib import Path
 
 import numpy as np
 import solara
@@ -28,7 +30,16 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from mesa.visualization import Slider, SolaraViz
+
+from . import scenario as scenarios
+from .model import BUNDLED, EngagementModel, resolve_scenario
+from .parameters import LEVELS
+from .plots import COLOURS
+
+with warnings.catch_warnings():
+    # Mesa 3.3's ComponentsView trips Solara's hook check when imported (harmless; we do not use it).
+    warnings.filterwarnings("ignore", message=".*found despite early return.*", category=UserWarning)
+    from mesa.visualization import Slider, SolaraViz
 
 try:
     from mesa.visualization.utils import force_update, update_counter
@@ -38,25 +49,20 @@ except ImportError:  # pragma: no cover - a Mesa that moved these helpers elsewh
     def force_update() -> None:
         update_counter.value += 1
 
-from . import scenario as scenarios
-from .model import BUNDLED, EngagementModel, resolve_scenario
-from .parameters import LEVELS
-from .plots import COLOURS
-
 DEFAULT_SCENARIO = BUNDLED / "classroom.yaml"
 SCENARIO_VARIABLE = "SIM_APP_SCENARIO"
-HISTORY_LIMIT = 20_000  # keep a per-step history of every customer up to this population (~14 bytes each)
+HISTORY_LIMIT = 5_000  # keep every customer's history up to this population (14 bytes a step: 25 MB a year)
 DRAW_LIMIT = 5_000  # draw at most this many customers in the network view (a fixed random sample beyond)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 # The sliders: model keyword (dots written as "__"), label, low, high, step. Defaults come from the scenario.
 SLIDERS = (
-    ("trust__gate", "Trust gate (trust needed to rise above indifferent)", 0.0, 1.0, 0.05),
-    ("companies__focal__complaint_handling", "Complaint handling quality (focal)", 0.0, 1.0, 0.05),
-    ("traits__introversion__mean", "Mean introversion", 0.05, 0.95, 0.05),
-    ("companies__focal__programmes__appreciation__reach", "Appreciation programme reach (focal)", 0.0, 1.0, 0.05),
-    ("companies__focal__price", "Price (focal)", 0.5, 1.5, 0.05),
-    ("companies__rival__promotion__discount", "Competitor promotion discount (rival)", 0.0, 0.5, 0.05),
+    ("trust__gate", "Trust gate", 0.0, 1.0, 0.05),
+    ("companies__focal__complaint_handling", "Complaint handling", 0.0, 1.0, 0.05),
+    ("traits__introversion__mean", "Introversion (mean)", 0.05, 0.95, 0.05),
+    ("companies__focal__programmes__appreciation__reach", "Programme reach", 0.0, 1.0, 0.05),
+    ("companies__focal__price", "Price", 0.5, 1.5, 0.05),
+    ("companies__rival__promotion__discount", "Rival's promotion", 0.0, 0.5, 0.05),
 )
 
 
@@ -73,7 +79,18 @@ class ClassroomModel(EngagementModel):
     """
 
     def __init__(self, scenario=None, *, rng=None, seed=None, watch: int = 0, **kwargs):
-        super().__init__(DEFAULT_SCENARIO if scenario is None else scenario, rng=rng, seed=seed, **kwargs)
+        scenario = DEFAULT_SCENARIO if scenario is None else scenario
+        if kwargs and isinstance(scenario, str | Path):
+            # Apply the sliders to the YAML as `--set` would (validated with file and line), which also
+            # works for scenarios with interventions.
+            path = Path(scenario)
+            if not path.exists() and (BUNDLED / f"{scenario}.yaml").exists():
+                path = BUNDLED / f"{scenario}.yaml"
+            scenario = scenarios.load(path, [f"{key.replace('__', '.')}={value}" for key, value in kwargs.items()])
+            kwargs = {}
+        super().__init__(scenario, rng=rng, seed=seed, **kwargs)
+        chosen = rng if rng is not None else seed
+        self.seed_used = self.params["seed"] if chosen is None else chosen
         # The app appends to the interventions; keep that list to this model, not the scenario.
         self.market.interventions = list(self.market.interventions)
         self.events: list[tuple[int, str]] = []
@@ -169,7 +186,7 @@ def competitor_promotion(model, discount: float = 0.3, reach: float = 0.15, dura
                            "promotion": {"discount": discount, "reach": reach}}, "rival promotion")
 
 
-def viral_complaint(model, share: float = 0.2) -> dict:
+def viral_complaint(model, share: float = 0.25) -> dict:
     """A complaint goes viral: `share` of the focal company's customers become angry at once."""
     return trigger(model, {"company": _focal(model), "viral_complaint": share}, "viral complaint")
 
@@ -305,7 +322,7 @@ def network_figure(model, figure: Figure | None = None, size: tuple[float, float
                         for c, name in enumerate(names)]
             ax.legend(handles=handles, loc="lower left", fontsize=7, ncol=2, framealpha=0.85)
         figure.live = {"shown": shown, "dot": dot, "groups": groups, "ring": ring, "label": label,
-                       "positions": positions}
+                       "positions": positions, "dynamic": [*groups, ring, label], "static": ()}
     live = figure.live
     shown = live["shown"]
     company = state.company[shown]
@@ -364,15 +381,18 @@ def levels_figure(model, figure: Figure | None = None, size: tuple[float, float]
             _time_axis(ax, model)
         axes[0].set_ylabel("customers", fontsize=8)
         axes[-1].legend(fontsize=6, loc="upper right")
-        figure.live = {"axes": list(axes), "lines": lines, "events": 0}
+        figure.live = {"axes": list(axes), "lines": lines, "events": 0, "dynamic": list(lines.values())}
     steps = data[:, column["step"]]
     top = 1.0
     for (name, level), line in figure.live["lines"].items():
         values = data[:, column[f"{name}_{level}"]]
         line.set_data(steps, values)
         top = max(top, float(values.max()))
-    figure.live["axes"][0].set_ylim(0, top * 1.08)
+    quantum = max(5.0, model.state.n / 10)  # the axis grows in tenths of the population (few redraws)
+    top = float(np.ceil(top * 1.08 / quantum) * quantum)
+    figure.live["axes"][0].set_ylim(0, top)
     _mark_events(figure, model)
+    figure.live["static"] = (top, figure.live["events"])
     return figure
 
 
@@ -392,7 +412,7 @@ def shares_figure(model, figure: Figure | None = None, size: tuple[float, float]
         ax.set_ylim(0, 1)
         ax.set_title("market shares", fontsize=9)
         ax.legend(fontsize=7, loc="upper right")
-        figure.live = {"axes": [ax], "lines": lines, "events": 0}
+        figure.live = {"axes": [ax], "lines": lines, "events": 0, "dynamic": list(lines.values())}
     steps = data[:, column["step"]]
     every = max(int(model.params["steps"]) // 12, 1)
     for name, line in figure.live["lines"].items():
@@ -402,6 +422,7 @@ def shares_figure(model, figure: Figure | None = None, size: tuple[float, float]
             line.set_data(steps, data[:, column[f"{name}_market_share"]])
             line.set_markevery(every)
     _mark_events(figure, model)
+    figure.live["static"] = (figure.live["events"],)
     return figure
 
 
@@ -421,7 +442,8 @@ def customer_figure(model, index: int, figure: Figure | None = None, size: tuple
         _time_axis(ax, model)
         ax.legend(fontsize=6, loc="upper left", ncol=3)
         title = ax.set_title("", fontsize=8)
-        figure.live = {"axes": [ax], "lines": lines, "levels": levels, "title": title}
+        figure.live = {"axes": [ax], "lines": lines, "levels": levels, "title": title,
+                       "dynamic": [*lines.values(), levels]}
     history = model.customer_history(index) if hasattr(model, "customer_history") else None
     if history is None:  # large populations: only what was recorded since the customer was selected
         rows = [row for row in getattr(model, "watch_history", []) if row is not None]
@@ -436,7 +458,43 @@ def customer_figure(model, index: int, figure: Figure | None = None, size: tuple
     live["levels"].set_offsets(np.column_stack([steps, np.full(len(steps), -1.12)]))
     live["levels"].set_facecolor(LEVEL_RGBA[np.minimum(history["level"].astype(int), len(LEVEL_NAMES) - 1)])
     live["title"].set_text(f"customer {index}: bond, trust (dotted: the trust gate), anger; level below")
+    live["static"] = (index,)
     return figure
+
+
+def figure_png(figure: Figure) -> bytes:
+    """PNG of a live figure, redrawing only what changes (blitting).
+
+    Axes, ticks and labels are drawn once into a cached background (again only when
+    `figure.live["static"]` changes, e.g. a new event line or a taller axis); each frame restores it
+    and draws the artists in `figure.live["dynamic"]` (lines, dots) on top. Text is most of
+    matplotlib's drawing time, so a frame costs a fraction of a full redraw.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    live = getattr(figure, "live", None)
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+    canvas = figure.canvas
+    if live is None or "dynamic" not in live:
+        canvas.draw()
+    else:
+        if live.get("background_key") != live.get("static"):
+            visible = [artist.get_visible() for artist in live["dynamic"]]
+            for artist in live["dynamic"]:
+                artist.set_visible(False)
+            canvas.draw()
+            live["background"] = canvas.copy_from_bbox(figure.bbox)
+            live["background_key"] = live.get("static")
+            for artist, shown in zip(live["dynamic"], visible, strict=True):
+                artist.set_visible(shown)
+        canvas.restore_region(live["background"])
+        for artist in live["dynamic"]:
+            artist.axes.draw_artist(artist)
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 # --- the Info tab ----------------------------------------------------------------------------------------
@@ -489,11 +547,15 @@ Every step (one day) the same mechanisms run for everybody, in this order:
 
 - Press **Viral complaint**: the focal company's red and orange counts jump. How many recover? Now
   move **complaint handling** up, press *Reset*, and press the button again at the same step.
-- Raise the **trust gate** to 0.9 and reset: can anybody still become a fan?
+- Raise the **trust gate** to 0.95 and reset: can anybody still become a fan?
 - Set **mean introversion** to 0.9: does word of mouth still spread fans (and anger)?
 - Press **Start a fan programme** and follow a circle that turns green. Pick it in the inspector.
-- Raise the **competitor's promotion**: who switches first, indifferent or involved customers?
+- Raise the **rival's promotion**: who switches first, indifferent or involved customers?
 - Raise the **price**: who leaves? (Look at the levels of the customers who go.)
+
+## Mechanism by mechanism
+
+{mechanism_table}
 
 ## Sliders and buttons
 
@@ -501,6 +563,41 @@ Sliders set up a **new run**: move them, then press **Reset** (Mesa's convention
 running model from the next step, and a dotted line marks them on the plots.
 """
 
+
+_MECHANISMS = (
+    ("trust gate", "nobody rises above indifferent without trust, whatever the experiences",
+     "set the trust gate to 0.95, Reset: blue and green almost vanish"),
+    ("trust asymmetry", "one failure costs more trust than one good interaction gains",
+     "press Outage and watch a customer's trust line in the inspector: a cliff, then a slow climb"),
+    ("peak-end memory", "a customer remembers the best (or worst) moment and the latest one, not the average",
+     "start a fan programme: one memorable moment lifts a bond at once"),
+    ("rising expectations", "good service becomes the norm; satisfaction drifts back to neutral",
+     "follow a loyal indifferent customer: good service, yet the bond stays flat"),
+    ("recovery paradox", "a complaint resolved well can leave a customer more engaged than before",
+     "complaint handling 1.0, Reset, Viral complaint: some customers end above where they started"),
+    ("escalation", "open, unheard complaints turn disappointment into anger (red)",
+     "complaint handling 0.1, Reset, Viral complaint: orange turns red"),
+    ("introversion", "introverts say less, both praise and warnings",
+     "introversion 0.9 versus 0.1: how fast do green patches grow?"),
+    ("valence", "only fans praise and only hostile customers warn; the middle levels are quiet",
+     "pick a fan and an enemy: who are their neighbours?"),
+    ("participation", "customers who invest find it harder to leave and care less about price",
+     "see lesson 4: churn falls with a participation programme"),
+    ("appreciation", "feeling valued raises the bond, with diminishing returns",
+     "programme reach 0 versus 1: how many more fans, and is the second half worth it?"),
+    ("sensation", "one peak experience can make a fan at once",
+     "Start a fan programme: involved (blue) customers jump to green"),
+    ("relationship capacity", "people with many deep brand relationships become fans less often",
+     "look at the 'relationships' trait of the fans you pick"),
+    ("switching", "hostile and disengaged leave first, passionate almost never",
+     "Rival's promotion: which colours change shape from circle to square?"),
+    ("habit", "without any driver, customers stay out of habit but do not become fans",
+     "most grey circles stay grey circles for the whole year"),
+    ("money", "engaged customers spend more and bring others in (referrals)", "lesson 4 counts revenue, cost and ROI"),
+)
+INFO = INFO.replace("{mechanism_table}", "\n".join(
+    ["| mechanism | what to notice | what to try |", "| --- | --- | --- |"]
+    + [f"| **{name}** | {notice} | {attempt} |" for name, notice, attempt in _MECHANISMS]))
 
 _LEVEL_ROWS = (
     ("indifferent", "no feeling; brands look alike", "buys from habit, follows promotions, switches easily"),
@@ -520,7 +617,7 @@ def model_params(scenario=None) -> dict:
     """SolaraViz parameters: the scenario (fixed), a seed, and the sliders at the scenario's values."""
     path = str(scenario or DEFAULT_SCENARIO)
     data = resolve_scenario(path).data
-    params: dict = {"scenario": path, "seed": Slider("Seed (a different run)", int(data["seed"]) % 100, 0, 99, 1)}
+    params: dict = {"scenario": path, "seed": Slider("Seed", int(data["seed"]) % 100, 0, 99, 1)}
     for key, label, low, high, step in SLIDERS:
         value = data
         try:
@@ -530,6 +627,20 @@ def model_params(scenario=None) -> dict:
             continue  # e.g. no company named rival in this scenario
         params[key] = Slider(label, float(value), low, high, step)
     return params
+
+
+def run_settings(model) -> str:
+    """The slider settings the running model was built with, e.g. "trust gate 0.50, ..."."""
+    parts = []
+    for key, label, *_ in SLIDERS:
+        value = model.params
+        try:
+            for part in key.split("__"):
+                value = value[part]
+        except KeyError:
+            continue
+        parts.append(f"{label.lower()} {value:.2f}")
+    return ", ".join(parts) + f", seed {getattr(model, 'seed_used', model.params['seed'])}"
 
 
 def _model_from(params: dict) -> ClassroomModel:
@@ -547,14 +658,12 @@ def _live_png(model, name: str, draw, dependencies: list) -> None:
         figures = model.__dict__.setdefault("_app_figures", {})
         with model.__dict__.setdefault("_app_lock", threading.Lock()):
             figure = figures[name] = draw(model, figures.get(name))
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png")
-        return buffer.getvalue()
+            return figure_png(figure)
 
     solara.Image(solara.use_memo(render, [id(model), *dependencies]), format="png")
 
 
-CARD = {"height": "100%", "overflow": "auto"}
+CARD = {"margin-bottom": "8px"}
 
 
 @solara.component
@@ -593,6 +702,7 @@ def ClassroomPanel(model):
                 solara.Button(label, color="warning", on_click=press)
         solara.Text("Buttons act on the running model from the next step. Sliders set up a new run: "
                     "move them, then press Reset.", style={"font-size": "0.85em"})
+        solara.Markdown("This run: " + run_settings(model), style={"font-size": "0.85em"})
         counts = model.level_counts()
         rows = ["| company | customers | " + " | ".join(LEVELS) + " |", "|---" * (len(LEVELS) + 2) + "|"]
         for c, name in enumerate(model.market.names):
@@ -624,8 +734,8 @@ def CustomerInspector(model):
     with solara.Card("Customer inspector", style=CARD):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputInt("Customer number", value=selected, on_value=set_selected)
-            for level in ("passionate", "hostile", "involved"):
-                solara.Button(f"a {level} one", on_click=lambda level=level: pick(level), text=True)
+            for level, label in (("passionate", "a fan"), ("hostile", "an enemy"), ("involved", "an involved one")):
+                solara.Button(f"pick {label}", on_click=lambda level=level: pick(level), text=True)
         person = model.customer(selected)
         traits = ", ".join(f"{key.replace('_', ' ')} {value:.2f}" if isinstance(value, float) else f"{key} {value}"
                            for key, value in person.traits().items())
@@ -643,25 +753,56 @@ def CustomerInspector(model):
 @solara.component
 def InfoTab(model):
     """The Info tab, as in NetLogo."""
-    with solara.Card("Info: what it is, how it works, things to notice, things to try"):
+    with solara.Card("Info: what it is, how it works, things to notice, things to try",
+                     style={"max-width": "60em"}):
         solara.Markdown(INFO)
 
 
-COMPONENTS = [(NetworkView, 0), (ClassroomPanel, 0), (LevelsView, 0), (CustomerInspector, 0), (InfoTab, 1)]
 TITLE = "Customer engagement: the classroom"
 
 
+@solara.component
+def ClassroomView(model):
+    """The main area: a Model tab (network, buttons, plots, inspector) and an Info tab.
+
+    Laid out here rather than through SolaraViz's `components` grid, whose tab widgets differ between
+    the Vuetify versions Solara ships with (Mesa 3.3's grid fails with Vuetify 3).
+    """
+    tab, set_tab = solara.use_state("Model")
+    solara.ToggleButtonsSingle(value=tab, on_value=set_tab, values=["Model", "Info"])
+    if tab == "Info":
+        InfoTab(model)
+        return
+    with solara.Columns([5, 6]):
+        with solara.Column():
+            NetworkView(model)
+            CustomerInspector(model)
+        with solara.Column():
+            ClassroomPanel(model)
+            LevelsView(model)
+
+
+@solara.component
+def Classroom(scenario: str | None = None, play_interval: int = 150):
+    """The whole page: SolaraViz's controls (Reset, play, Step, sliders) in the sidebar, and ClassroomView.
+
+    The model is a reactive shared with SolaraViz, so its Reset (which rebuilds the model from the
+    sliders) also rebuilds what ClassroomView shows. One model per browser tab.
+    """
+    scenario = str(scenario or os.environ.get(SCENARIO_VARIABLE) or DEFAULT_SCENARIO)
+    params = solara.use_memo(lambda: model_params(scenario), [scenario])
+    first = solara.use_memo(lambda: _model_from(params), [scenario])
+    model = solara.use_reactive(first)
+    SolaraViz(model, components=[], model_params=params, name=TITLE, play_interval=play_interval)
+    ClassroomView(model.value)
+
+
 def classroom(scenario=None, play_interval: int = 150):
-    """The SolaraViz page for a scenario (default scenarios/classroom.yaml), e.g. to show in Jupyter."""
-    params = model_params(scenario)
-    return SolaraViz(_model_from(params), components=COMPONENTS, model_params=params, name=TITLE,
-                     play_interval=play_interval)
+    """The app as a Solara element, e.g. to show in Jupyter: `sim.app.classroom()`."""
+    return Classroom(scenario=None if scenario is None else str(scenario), play_interval=play_interval)
 
 
 @solara.component
 def Page():
-    """What `solara run sim.app` serves: one model per browser tab, from the scenario in SIM_APP_SCENARIO."""
-    scenario = os.environ.get(SCENARIO_VARIABLE) or str(DEFAULT_SCENARIO)
-    params = solara.use_memo(lambda: model_params(scenario), [scenario])
-    model = solara.use_memo(lambda: _model_from(params), [scenario])
-    return SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE, play_interval=150)
+    """What `solara run sim.app` serves, for the scenario in SIM_APP_SCENARIO (default: classroom.yaml)."""
+    Classroom()

@@ -6,10 +6,12 @@ one pass with the same formulas as the docstring of its mechanism; the random dr
 the mechanism's own stream as full arrays, so common random numbers are unchanged.
 tests/test_kernels.py checks every kernel against a plain NumPy version of its formula.
 
-The two purely elementwise kernels (leaving pressure, bond) run their rows on all cores (`prange`):
-each row is written by one thread, so results do not depend on the number of threads. Kernels that
-add into shared counters stay serial. Process pools (replications, sweeps) call `single_threaded()`
-in each worker so that processes, not threads, share the cores.
+The two purely elementwise kernels (leaving pressure, bond) run their rows on all cores (`prange`)
+for populations of at least `THREADED_FROM` people: each row is written by one thread, so results
+do not depend on the number of threads. Below that size waking a second thread costs more than it
+saves (on a busy machine, far more), so the same code runs compiled serially. Kernels that add into
+shared counters stay serial. Process pools (replications, sweeps) call `single_threaded()` in each
+worker so that processes, not threads, share the cores.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numba
 import numpy as np
 
 jit = numba.njit(cache=True, nogil=True, fastmath=False)
-parallel_jit = numba.njit(cache=True, nogil=True, fastmath=False, parallel=True)
+THREADED_FROM = 200_000
 
 
 def single_threaded() -> None:
@@ -28,7 +30,20 @@ def single_threaded() -> None:
     numba.set_num_threads(1)
 
 
-@parallel_jit
+def by_size(function):
+    """Compile `function` twice, serially and threaded, and pick by the size of its first argument."""
+    serial = jit(function)
+    threaded = numba.njit(cache=True, nogil=True, fastmath=False, parallel=True)(function)
+
+    def dispatch(*args):
+        return (threaded if args[0].size >= THREADED_FROM else serial)(*args)
+
+    dispatch.__doc__, dispatch.__name__ = function.__doc__, function.__name__
+    dispatch.serial, dispatch.threaded = serial, threaded
+    return dispatch
+
+
+@by_size
 def leaving_pressure(company, bond, anger, tenure, participation, advocacy, price_sensitivity, promotion_draw,
                      price, promotion_reach, promotion_discount, none, base_hazard, bond_sensitivity, habit,
                      anger_hazard, price_response, promotion_response, participation_price_damping,
@@ -66,7 +81,7 @@ def leaving_pressure(company, bond, anger, tenure, participation, advocacy, pric
     return pressure, sensitivity
 
 
-@parallel_jit
+@by_size
 def update_bond(bond, company, identification, trust, peak, end, participation, appreciation, sensation, anger,
                 relationships, none, rate, fall_rate, identification_weight, experience_weight, relational_weight,
                 anger_weight, participation_weight, appreciation_weight, sensation_weight, peak_weight, capacity,

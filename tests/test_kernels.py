@@ -58,3 +58,19 @@ def test_levels_kernel_matches_reading(busy_model):
     counts = np.zeros((5, 5), np.int64)
     np.add.at(counts, (previous[stayed], expected[stayed]), 1)
     np.testing.assert_array_equal(Tally.transitions, counts)
+
+
+def test_threaded_and_serial_kernels_agree(busy_model):
+    """The threaded build (used for large populations) gives the same bytes as the serial one."""
+    from sim import kernels
+
+    m = busy_model
+    s, p = m.state, m.params["switching"]
+    draw = np.random.default_rng(1).random(s.n).astype(np.float32)
+    args = (s.company, s.bond, s.anger, s.tenure, s.participation, s.advocacy, s.price_sensitivity, draw,
+            m.market.price, m.market.promotion_reach, m.market.promotion_discount, m.market.none, p["base_hazard"],
+            p["bond_sensitivity"], p["habit"], p["anger_hazard"], p["price_response"], p["promotion_response"],
+            p["participation_price_damping"], p["engaged_price_damping"], m.params["levels"]["passionate"],
+            p["participation_lock"], p["advocacy_lock"])
+    serial, threaded = kernels.leaving_pressure.serial(*args), kernels.leaving_pressure.threaded(*args)
+    assert all(np.array_equal(a, b) for a, b in zip(serial, threaded))
