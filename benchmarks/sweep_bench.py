@@ -53,8 +53,24 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def idle_cores(seconds: float = 1.0) -> float:
+    """Cores left idle by everything else on the machine, measured over `seconds` (Linux /proc/stat)."""
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total (in clock ticks over all cores)
+
+    try:
+        idle0, total0 = sample()
+        time.sleep(seconds)
+        idle1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return (os.cpu_count() or 1) * (idle1 - idle0) / max(total1 - total0, 1)
+
+
 def measure(sweep: sweeps.Sweep, kind: str, workers: int, folder: Path) -> dict:
     """Time one whole sweep on a warmed-up pool of `workers`; also the cold time with pool start."""
+    idle = idle_cores()
     started = time.perf_counter()
     with make_executor(kind, workers) as executor:
         warm = [executor.submit(sweeps.run_task, task) for task in sweeps.tasks(sweep, [0] * workers)]
@@ -70,7 +86,7 @@ def measure(sweep: sweeps.Sweep, kind: str, workers: int, folder: Path) -> dict:
     cpu = sum(entry["cpu_seconds"] for entry in index["runs"].values())
     return {"workers": workers, "seconds": seconds, "runs_per_s": sweep.runs / seconds,
             "cold_seconds": finished - started, "utilisation": busy / (workers * seconds),
-            "cpu_per_run": cpu / sweep.runs}
+            "cpu_per_run": cpu / sweep.runs, "cores_used": cpu / seconds, "idle_before": idle}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,18 +100,19 @@ def main(argv: list[str] | None = None) -> int:
         rows = [measure(sweep, args.executor, w, Path(scratch) / f"out{w}") for w in args.workers]
     base = next((r for r in rows if r["workers"] == 1), rows[0])
     print(f"{'workers':>7} {'seconds':>8} {'runs/s':>7} {'speedup':>7} {'efficiency':>10} {'busy':>5} "
-          f"{'cpu s/run':>9} {'cpu-based':>9} {'cold s':>7}")
+          f"{'cpu s/run':>9} {'cpu-based':>9} {'cold s':>7} {'idle cores before':>17} {'cores used':>10}")
     for row in rows:
         speedup = row["runs_per_s"] / base["runs_per_s"] * base["workers"]
         efficiency = speedup / row["workers"]
         cpu_based = row["utilisation"] * base["cpu_per_run"] / row["cpu_per_run"]
         print(f"{row['workers']:>7} {row['seconds']:>8.2f} {row['runs_per_s']:>7.2f} {speedup:>7.2f} "
               f"{efficiency:>10.0%} {row['utilisation']:>5.0%} {row['cpu_per_run']:>9.3f} {cpu_based:>9.0%} "
-              f"{row['cold_seconds']:>7.2f}")
+              f"{row['cold_seconds']:>7.2f} {row['idle_before']:>17.2f} {row['cores_used']:>10.2f}")
     print("efficiency = speedup / workers (wall clock; lowered by anything else running on the cores)\n"
           "busy = worker time spent inside runs / (workers x wall time): what scheduling and writing leave idle\n"
           "cpu-based = busy x (CPU seconds per run with 1 worker / with N): the efficiency the cores would give "
-          "if nothing else ran on them (contention for memory and caches shows as more CPU per run)")
+          "if nothing else ran on them (contention for memory and caches shows as more CPU per run)\n"
+          "idle cores before = cores nobody used in the second before; cores used = CPU seconds of runs / wall time")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -138,8 +138,8 @@ def plot_against(spec: dict, table: pd.DataFrame, means: pd.DataFrame, name: str
     """One panel per parameter: the output's mean over everything else (bold, 95% interval over runs)
     and, when there are few, one thin line per combination of the other parameters' values."""
     parameters, _ = names(spec)
-    fig, axes = plt.subplots(1, len(parameters), figsize=(4.2 * len(parameters), 3.6), squeeze=False, sharey=True)
-    for ax, p in zip(axes[0], parameters, strict=True):
+    fig, axes = _panels(len(parameters), 4.2, 3.6)
+    for ax, p in zip(axes, parameters, strict=True):
         numeric = pd.api.types.is_numeric_dtype(table[p]) and not pd.api.types.is_bool_dtype(table[p])
         position = (lambda v: v) if numeric else {v: i for i, v in enumerate(sorted(table[p].unique(), key=str))}.get
         others = [q for q in parameters if q != p]
@@ -155,8 +155,8 @@ def plot_against(spec: dict, table: pd.DataFrame, means: pd.DataFrame, name: str
         if not numeric:
             ax.set_xticks([position(v) for v in mean.index], [str(v) for v in mean.index])
         ax.set_xlabel(_short(p))
+        ax.set_ylabel(name)
         ax.legend(fontsize=6)
-    axes[0][0].set_ylabel(name)
     fig.suptitle(f"{name} against each parameter")
     return _save(fig, path)
 
@@ -184,18 +184,32 @@ def plot_heatmap(spec: dict, means: pd.DataFrame, name: str, path: Path) -> Path
 def plot_scatter(spec: dict, table: pd.DataFrame, name: str, ranking: pd.DataFrame, path: Path) -> Path:
     """One panel per parameter: every run's output against the parameter, with Spearman's rho."""
     parameters, _ = names(spec)
-    fig, axes = plt.subplots(1, len(parameters), figsize=(3.6 * len(parameters), 3.4), squeeze=False, sharey=True)
+    fig, axes = _panels(len(parameters))
     rng = np.random.default_rng(0)
-    for ax, p in zip(axes[0], parameters, strict=True):
+    for ax, p in zip(axes, parameters, strict=True):
         x = _numeric(table[p], spec, p).to_numpy(float)
         if not pd.api.types.is_numeric_dtype(table[p]):
             x = x + rng.uniform(-0.15, 0.15, len(x))  # jitter a list of text values so points do not overlap
+            values = next(q.get("values") for q in spec["parameters"] if q["path"] == p)
+            ax.set_xticks(range(len(values)), [str(v) for v in values], fontsize=8)
         ax.scatter(x, table[name], s=10, alpha=0.6, color="#1565c0")
         rho = ranking[(ranking["output"] == name) & (ranking["parameter"] == p)]["spearman"].iloc[0]
-        ax.set_title("rho = n/a" if np.isnan(rho) else f"rho = {rho:+.2f}", fontsize=9)
+        ax.set_title("Spearman rho n/a" if np.isnan(rho) else f"Spearman rho = {rho:+.2f}", fontsize=9)
         ax.set_xlabel(_short(p))
-    axes[0][0].set_ylabel(name)
+        ax.set_ylabel(name)
+    fig.suptitle(f"{name}: every run against each parameter")
     return _save(fig, path)
+
+
+def _panels(count: int, width: float = 3.8, height: float = 3.3):
+    """A figure with `count` panels, at most four per row; returns (figure, flat list of axes)."""
+    columns = min(count, 4)
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False, sharey=True)
+    flat = list(axes.ravel())
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return fig, flat[:count]
 
 
 def _label(value) -> str:

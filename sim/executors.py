@@ -8,8 +8,10 @@ cluster (`dask.distributed`). Results never depend on the executor: every task c
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -41,21 +43,24 @@ class Executor:
         """How many tasks can run at once (cores or Dask worker threads)."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Release the workers; `abort` stops running tasks too (after an error or Ctrl-C)."""
         raise NotImplementedError
 
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(abort=kind is not None)
 
 
 class LocalExecutor(Executor):
     """A process pool on this machine (the default).
 
     Processes are started by a fork server that has imported the model once, so a pool starts fast
-    and stays safe to create from a process that already runs threads (a Dask client, a GUI).
+    and stays safe to create from a process that already runs threads (a Dask client, a GUI). As
+    with any non-fork start method, a script that creates one needs `if __name__ == "__main__":`.
+    Workers ignore Ctrl-C: the main process handles it, and `close(abort=True)` stops them.
     """
 
     kind = "local"
@@ -64,7 +69,7 @@ class LocalExecutor(Executor):
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["sim.sweep"])
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts)
 
     def submit(self, fn: Callable, *args: Any, key: str | None = None):
         return self.pool.submit(fn, *args)
@@ -77,8 +82,28 @@ class LocalExecutor(Executor):
     def slots(self) -> int:
         return self.workers
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        if abort:
+            self._terminate()
+        self.pool.shutdown(wait=not abort, cancel_futures=True)
+
+    def _terminate(self) -> None:
+        """Stop the workers now: a run can take minutes, and Ctrl-C should not wait for it.
+
+        Cancelled futures are dropped from the pool's pending items first: Python 3.11 marks every
+        pending item failed when a worker dies and raises InvalidStateError on cancelled ones.
+        """
+        pending = getattr(self.pool, "_pending_work_items", {})
+        for work_id, item in list(pending.items()):
+            if item.future.cancelled():
+                pending.pop(work_id, None)
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+            process.terminate()
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; only the main process acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DaskExecutor(Executor):
@@ -97,7 +122,8 @@ class DaskExecutor(Executor):
             self.client = Client(address, timeout="20s")
         else:
             self.cluster = LocalCluster(n_workers=max(1, int(workers or os.cpu_count() or 1)), threads_per_worker=1,
-                                        processes=True, host="127.0.0.1", dashboard_address=None)
+                                        processes=True, host="127.0.0.1", dashboard_address=None,
+                                        silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
 
     def submit(self, fn: Callable, *args: Any, key: str | None = None):
@@ -119,7 +145,7 @@ class DaskExecutor(Executor):
         workers = self.client.scheduler_info().get("workers", {})
         return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

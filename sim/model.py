@@ -74,6 +74,19 @@ def resolve_scenario(scenario=None, overrides: dict | None = None, **parameters)
     return resolved.with_overrides(changes) if changes else resolved
 
 
+def timeseries_columns(companies: list[str]) -> list[str]:
+    """Columns of `EngagementModel.timeseries()` (after `replication`) for these company names."""
+    columns = ["step", "prospects"]
+    for name in companies:
+        columns += [f"{name}_customers", f"{name}_market_share"]
+        columns += [f"{name}_{level}" for level in LEVELS]
+        columns += [f"{name}_{level}_share" for level in LEVELS]
+        columns += [f"{name}_{count}" for count in Tally.COUNTS]
+        columns += [f"{name}_{money_}" for money_ in Tally.MONEY] + [f"{name}_cost"]
+    columns += [f"{a}_to_{b}" for a in LEVELS for b in LEVELS if a != b]
+    return columns
+
+
 class EngagementModel(mesa.Model):
     """A market of customers and companies, built from a scenario.
 
@@ -113,7 +126,7 @@ class EngagementModel(mesa.Model):
             for index in range(params["customers"]):
                 self.customer(index)
 
-        self.columns = self._column_names()
+        self.columns = timeseries_columns(market.names)
         self.records: list[np.ndarray] = []
         self.last_tally = Tally(market.size)
         self._record(self.last_tally)
@@ -171,17 +184,6 @@ class EngagementModel(mesa.Model):
         has = self.state.company < self.market.none
         pairs = self.state.company[has].astype(np.int64) * len(LEVELS) + self.state.level[has]
         return np.bincount(pairs, minlength=size * len(LEVELS)).reshape(size, len(LEVELS))
-
-    def _column_names(self) -> list[str]:
-        columns = ["step", "prospects"]
-        for name in self.market.names:
-            columns += [f"{name}_customers", f"{name}_market_share"]
-            columns += [f"{name}_{level}" for level in LEVELS]
-            columns += [f"{name}_{level}_share" for level in LEVELS]
-            columns += [f"{name}_{count}" for count in Tally.COUNTS]
-            columns += [f"{name}_{money_}" for money_ in Tally.MONEY] + [f"{name}_cost"]
-        columns += [f"{a}_to_{b}" for a in LEVELS for b in LEVELS if a != b]
-        return columns
 
     def _record(self, tally: Tally) -> None:
         counts = self.level_counts(fresh=True)

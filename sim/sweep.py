@@ -35,12 +35,13 @@ import json
 import math
 import os
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -199,7 +200,11 @@ def load(path: str | Path) -> Sweep:
     source = str(path)
     if not path.is_file():
         raise SweepError(f"{source}: no such file; expected a sweep YAML file")
-    raw, origins = scenarios.parse_yaml(path.read_text(encoding="utf-8"), source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SweepError(f"{source}:1: the file is not UTF-8 text; expected a sweep YAML file") from None
+    raw, origins = scenarios.parse_yaml(text, source)
     where = _Where(source, origins)
     _check_keys(where, raw, SWEEP_KEYS, ())
     for key in ("scenario", "parameters", "design", "outputs"):
@@ -207,15 +212,16 @@ def load(path: str | Path) -> Sweep:
             raise where.error((), f"expected a '{key}:' key")
     name = _name(where, raw.get("name", path.stem))
     base_path = _base_path(where, raw["scenario"], path.parent)
-    base_scenario = scenarios.load(base_path)  # errors in the base file name the base file
+    scenarios.load(base_path)  # the base on its own first, so its errors name its own file and line
     base_raw, _ = scenarios.parse_yaml(base_path.read_text(encoding="utf-8"), str(base_path))
     base_raw.setdefault("name", base_path.stem)
     lines: dict[str, int] = {}
     settings = _flatten(where, raw.get("set") or {}, ("set",), lines)
     for key, value in settings.items():
+        if key in ("seed", "replications"):
+            raise where.error(("set", key), "set by the sweep; use design.seed and replications instead")
         scenarios.set_path(base_raw, key, value, {}, key)
     base = _validate_scenario(where, base_raw, lines, "set")
-    del base_scenario
     sweep = Sweep(
         name=name, source=source, base_source=os.path.normpath(base_path), base_raw=base_raw,
         parameters=_parameters(where, raw["parameters"], base),
@@ -237,7 +243,7 @@ def _check_keys(where: _Where, raw: Any, allowed: tuple, path: tuple) -> None:
 
 
 def _name(where: _Where, name: Any) -> str:
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise where.error(("name",), f"expected a name of letters, digits, '_', '-' or '.', got "
                           f"{scenarios._describe(name)}")
     return name
@@ -435,10 +441,9 @@ def _check_points(where: _Where, sweep: Sweep) -> int:
 
 def column_names(companies: list[str]) -> list[str]:
     """The timeseries columns of a model with these companies (as EngagementModel names them)."""
-    from .model import EngagementModel
+    from .model import timeseries_columns
 
-    view = SimpleNamespace(market=SimpleNamespace(names=list(companies)))
-    return ["replication", *EngagementModel._column_names(view)]
+    return ["replication", *timeseries_columns(list(companies))]
 
 
 def _outputs(where: _Where, raw: Any, base: scenarios.Scenario, steps: int, taken: list[str]) -> list[Output]:
@@ -513,17 +518,23 @@ class Task:
     outputs: tuple
 
 
-def run_task(task: Task) -> tuple[int, dict[str, float], float]:
-    """Run one (point, replication) and return (run, outputs, seconds): a small row, not a timeseries."""
+def run_task(task: Task) -> tuple[int, dict[str, float], dict[str, float]]:
+    """Run one (point, replication); return (run, outputs, timing): a small row, not a timeseries.
+
+    Timing holds the wall-clock and CPU seconds of the run in the worker (kept in index.json).
+    Kernels run on one thread: the executor's processes, not threads, share the cores.
+    """
+    from .kernels import single_threaded
     from .model import EngagementModel
 
-    started = time.perf_counter()
+    single_threaded()
+    started, cpu = time.perf_counter(), time.process_time()
     scenario = scenarios.validate(copy.deepcopy(task.raw), task.source)
     model = EngagementModel(scenario, rng=task.seed)
     model.run()
     frame = model.timeseries(task.replication)
     values = {o.name: o.compute(frame) for o in task.outputs}
-    return task.run, values, time.perf_counter() - started
+    return task.run, values, {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}
 
 
 def tasks(sweep: Sweep, runs: list[int]) -> Iterator[Task]:
@@ -556,6 +567,12 @@ def default_folder(sweep: Sweep) -> Path:
     return Path("results") / "sweeps" / sweep.name
 
 
+def missing(sweep: Sweep, folder: str | Path | None = None) -> list[int]:
+    """The runs of the sweep not yet finished in its results folder."""
+    done = ResultStore(folder or default_folder(sweep), sweep).done()
+    return [r for r in range(sweep.runs) if r not in done]
+
+
 def run(sweep: Sweep, folder: str | Path | None = None, executor=None, progress: bool = True,
         on_run: Callable[[int], None] | None = None) -> SweepRun:
     """Run every unfinished run of the sweep and write the table when all are done.
@@ -569,16 +586,12 @@ def run(sweep: Sweep, folder: str | Path | None = None, executor=None, progress:
     store = ResultStore(folder or default_folder(sweep), sweep)
     done = store.done()
     todo = [r for r in range(sweep.runs) if r not in done]
-    owned = executor is None and bool(todo)
-    if owned:
-        executor = LocalExecutor()
     try:
         if todo:
-            _execute(sweep, store, executor, todo, progress, on_run, initial=len(done))
+            with LocalExecutor() if executor is None else nullcontext(executor) as running:
+                _execute(sweep, store, running, todo, progress, on_run, initial=len(done))
     finally:
         store.write_index()
-        if owned:
-            executor.close()
     return SweepRun(store.folder, sweep.runs, len(done), len(todo), store.write_table())
 
 
@@ -596,8 +609,8 @@ def _execute(sweep: Sweep, store: ResultStore, executor, todo: list[int], progre
         while pending:
             for future in executor.wait_first(pending):
                 run_id = pending.pop(future)
-                _, values, seconds = _result(future, sweep, run_id)
-                store.add(run_id, row_of(sweep, run_id, values), seconds)
+                _, values, timing = _result(future, sweep, run_id)
+                store.add(run_id, row_of(sweep, run_id, values), timing)
                 bar.update()
                 if on_run:
                     on_run(run_id)
@@ -652,10 +665,14 @@ class ResultStore:
     def _check_folder(self) -> None:
         described = self.folder / "sweep.json"
         if described.exists():
-            found = json.loads(described.read_text(encoding="utf-8")).get("fingerprint")
-            if found != self.fingerprint:
+            found = json.loads(described.read_text(encoding="utf-8"))
+            if found.get("fingerprint") != self.fingerprint:
                 raise SweepError(f"{self.folder}: holds results of a different sweep (its scenario, parameters, "
                                  "design or outputs differ); choose another --out or delete the folder")
+            if found.get("code") != code_version():
+                print(f"warning: {self.folder}: the model's code (sim/*.py) changed since this sweep started; "
+                      "runs finished before and after the change may differ. Delete the folder to start afresh.",
+                      file=sys.stderr)
         elif self.folder.exists() and any(self.folder.iterdir()):
             raise SweepError(f"{self.folder}: exists and is not a sweep results folder; choose another --out")
 
@@ -665,7 +682,8 @@ class ResultStore:
         design = pd.DataFrame([{"point": i, **p} for i, p in enumerate(self.sweep.points)])
         output.write_csv(self.folder / "design.csv", design)
         output.write_json(self.folder / "sweep.json", {
-            "fingerprint": self.fingerprint, "git_revision": output.git_revision(), "versions": output.versions(),
+            "fingerprint": self.fingerprint, "code": code_version(), "git_revision": output.git_revision(),
+            "versions": output.versions(),
             **self.sweep.describe()})
 
     def part_path(self, run: int) -> Path:
@@ -680,15 +698,15 @@ class ResultStore:
                 found.add(int(match.group(1)))
         return found
 
-    def add(self, run: int, row: dict[str, Any], seconds: float) -> None:
+    def add(self, run: int, row: dict[str, Any], timing: dict[str, float] | None = None) -> None:
         """Write one finished run's row as a Parquet part (atomically) and note it in the index."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         with output.atomic_path(self.part_path(run)) as temporary:
             pq.write_table(pa.Table.from_pylist([row]), temporary)
-        self.index["runs"][str(run)] = {"part": self.part_path(run).name, "seconds": round(seconds, 4),
-                                        "finished": time.time()}
+        self.index["runs"][str(run)] = {"part": self.part_path(run).name, "finished": time.time(),
+                                        **{k: round(v, 4) for k, v in (timing or {}).items()}}
         if time.monotonic() - self._index_written > self.INDEX_EVERY:
             self.write_index()
 
@@ -697,7 +715,7 @@ class ResultStore:
         index = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         runs = {k: v for k, v in index.get("runs", {}).items() if int(k) in self.done()}
         for run in self.done():
-            runs.setdefault(str(run), {"part": self.part_path(run).name, "seconds": None, "finished": None})
+            runs.setdefault(str(run), {"part": self.part_path(run).name, "finished": None})
         return {"fingerprint": self.fingerprint, "total": self.sweep.runs, "runs": runs}
 
     def write_index(self) -> None:
@@ -714,6 +732,15 @@ class ResultStore:
         with output.atomic_path(path) as temporary:
             frame.to_parquet(temporary, index=False)
         return path
+
+
+def code_version() -> str:
+    """A hash of the model's source files: a resumed sweep warns when the code changed in between."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def read_parts(folder: str | Path) -> pd.DataFrame:

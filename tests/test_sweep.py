@@ -7,6 +7,7 @@ A real Dask LocalCluster on 127.0.0.1 (two worker processes) is started once for
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -217,18 +218,35 @@ def test_local_and_dask_executors_give_identical_tables(tiny, local_table, clust
 
 def test_a_killed_dask_worker_does_not_lose_the_sweep(tiny, local_table, cluster, tmp_path):
     with DaskExecutor(address=cluster.scheduler_address) as executor:
-        pids = list(executor.client.run(os.getpid).values())
-        killed = []
+        pids = executor.client.run(os.getpid)  # worker address -> process id
+        killed: list[tuple[int, int]] = []  # (pid, tasks it was processing)
 
-        def kill_one_worker(run: int) -> None:
-            if not killed:  # after the first result, while the others are still running
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
+        def kill_a_busy_worker(run: int) -> None:
+            if killed:
+                return
+            busy = {address: keys for address, keys in executor.client.processing().items() if keys}
+            if busy:  # a worker with tasks in flight: kill its process outright
+                address, keys = next(iter(busy.items()))
+                os.kill(pids[address], signal.SIGKILL)
+                killed.append((pids[address], len(keys)))
 
-        result = sweeps.run(tiny, tmp_path / "out", executor, progress=False, on_run=kill_one_worker)
+        result = sweeps.run(tiny, tmp_path / "out", executor, progress=False, on_run=kill_a_busy_worker)
         executor.client.wait_for_workers(2, timeout=60)  # the nanny restarts it; leave the cluster whole
-    assert killed and result.computed == tiny.runs
+        assert killed and killed[0][1] > 0 and killed[0][0] not in executor.client.run(os.getpid).values()
+    assert result.computed == tiny.runs
     pd.testing.assert_frame_equal(pd.read_parquet(result.table), local_table, check_exact=True)
+
+
+def test_cli_sweep_on_a_dask_scheduler_then_analyze(tiny, local_table, cluster, tmp_path, capsys):
+    out = tmp_path / "out"
+    command = ["sweep", tiny.source, "--scheduler", cluster.scheduler_address, "--out", str(out)]
+    assert cli_main([*command, "--quiet"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "table.parquet"), local_table, check_exact=True)
+    capsys.readouterr()
+    assert cli_main(command) == 0  # everything is done: nothing is recomputed
+    assert "0 run(s) computed, 12 already done" in capsys.readouterr().out
+    assert cli_main(["analyze", str(out), "--no-plots"]) == 0
+    assert len(pd.read_csv(out / "analysis" / "table.csv")) == tiny.runs
 
 
 def test_an_interrupted_sweep_resumes_without_recomputing(tiny, local_table, local_executor, tmp_path):
@@ -252,12 +270,17 @@ def test_an_interrupted_sweep_resumes_without_recomputing(tiny, local_table, loc
     assert again.computed == 0 and again.skipped == tiny.runs
 
 
-def test_a_results_folder_of_another_sweep_is_refused(tiny, tmp_path):
+def test_a_results_folder_of_another_sweep_is_refused_and_changed_code_is_flagged(tiny, tmp_path, capsys):
     other = sweeps.load(write(tmp_path, TINY.replace("replications: 2", "replications: 3"), "other.yaml"))
     out = tmp_path / "out"
     sweeps.ResultStore(out, tiny)
     with pytest.raises(sweeps.SweepError, match="different sweep"):
         sweeps.run(other, out, progress=False)
+    described = json.loads((out / "sweep.json").read_text())
+    (out / "sweep.json").write_text(json.dumps({**described, "code": "an older version"}))
+    capsys.readouterr()
+    sweeps.ResultStore(out, tiny)
+    assert "code (sim/*.py) changed" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -282,7 +305,7 @@ def test_analyze_a_grid_writes_table_plots_heatmaps_and_summary(tiny, local_tabl
     folder = tmp_path / "grid"
     store = sweeps.ResultStore(folder, tiny)
     for row in local_table.to_dict("records"):
-        store.add(int(row["run"]), row, 0.0)
+        store.add(int(row["run"]), row)
     assert store.write_table() is not None
     target = analyze(folder)
     table = pd.read_csv(target / "table.csv")

@@ -39,11 +39,16 @@ def main(args) -> int:
     if args.dry_run:
         print(describe(sweep, folder))
         return 0
-    workers = args.workers or min(default_workers(), sweep.runs)
-    with make_executor(kind, workers, args.scheduler) as executor:
-        result = sweeps.run(sweep, folder, executor, progress=not args.quiet)
+    todo = sweeps.missing(sweep, folder)
+    if not todo:  # all done: rebuild the table without starting workers or a cluster
+        result, slots = sweeps.run(sweep, folder, progress=False), 0
+    else:
+        workers = args.workers or min(default_workers(), len(todo))
+        with make_executor(kind, workers, args.scheduler) as executor:
+            slots = executor.slots
+            result = sweeps.run(sweep, folder, executor, progress=not args.quiet)
     if not args.quiet:
-        print(report(sweep, result, kind, executor.slots))
+        print(report(sweep, result, kind, slots))
     return 0
 
 
