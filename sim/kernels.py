@@ -45,40 +45,56 @@ def by_size(function):
 
 @by_size
 def leaving_pressure(company, bond, anger, tenure, participation, advocacy, price_sensitivity, promotion_draw,
-                     price, promotion_reach, promotion_discount, none, base_hazard, bond_sensitivity, habit,
-                     anger_hazard, price_response, promotion_response, participation_price_damping,
+                     leave_draw, price, promotion_reach, promotion_discount, none, base_hazard, bond_sensitivity,
+                     habit, anger_hazard, price_response, promotion_response, participation_price_damping,
                      engaged_price_damping, passionate, participation_lock, advocacy_lock):
-    """Pressure to leave (already divided by the cost of leaving) and effective price sensitivity."""
+    """Pressure to leave (after the cost of leaving), effective price sensitivity, and who leaves.
+
+    A customer leaves when leave_draw < 1 - exp(-pressure); as 1 - exp(-p) <= p, the exponential is
+    only needed for the few draws below the pressure. Single precision throughout (expf is cheap).
+    """
     n = company.size
     pressure = np.zeros(n, np.float32)
     sensitivity = np.empty(n, np.float32)
+    leaves = np.zeros(n, np.bool_)
+    one, zero = np.float32(1.0), np.float32(0.0)
+    base, steepness = np.float32(base_hazard), np.float32(bond_sensitivity)
+    habit_per_step = np.float32(habit / 365.0)
+    anger_rate = np.float32(anger_hazard)
+    regular_rate, promotion_rate = np.float32(price_response), np.float32(promotion_response)
+    participation_damping, engaged_damping = np.float32(participation_price_damping), np.float32(engaged_price_damping)
+    per_passionate = np.float32(1.0 / passionate)
+    participation_cost, advocacy_cost = np.float32(participation_lock), np.float32(advocacy_lock)
     for i in numba.prange(n):
-        engaged = min(max(bond[i] / passionate, 0.0), 1.0)
-        s = (price_sensitivity[i] * (1.0 - participation_price_damping * participation[i])
-             * (1.0 - engaged_price_damping * engaged))
+        engaged = min(max(bond[i] * per_passionate, zero), one)
+        s = price_sensitivity[i] * (one - participation_damping * participation[i]) * (one - engaged_damping * engaged)
         sensitivity[i] = s
         c = company[i]
         if c >= none:
             continue
-        own = max(price[c], 1e-9)
-        cheapest_regular = np.inf
-        cheapest_offer = np.inf
+        own = max(price[c], np.float32(1e-9))
+        cheapest_regular = np.float32(np.inf)
+        cheapest_offer = np.float32(np.inf)
         for k in range(none):
             if k == c:
                 continue
             cheapest_regular = min(cheapest_regular, price[k])
             offer = price[k]
             if promotion_draw[i] < promotion_reach[k]:
-                offer = price[k] * (1.0 - promotion_discount[k])
+                offer = price[k] * (one - promotion_discount[k])
             cheapest_offer = min(cheapest_offer, offer)
-        regular_gap = min(max((own - cheapest_regular) / own, 0.0), 1.0)
-        promotion_gap = max(min(max((own - cheapest_offer) / own, 0.0), 1.0) - regular_gap, 0.0)
-        total = (base_hazard * math.exp(-bond_sensitivity * bond[i]) / (1.0 + habit * tenure[i] / 365.0)
-                 + anger_hazard * anger[i]
-                 + s * (price_response * regular_gap + promotion_response * promotion_gap))
-        cost = 1.0 + participation_lock * participation[i] + advocacy_lock * math.log1p(advocacy[i])
-        pressure[i] = total / cost
-    return pressure, sensitivity
+        regular_gap = min(max((own - cheapest_regular) / own, zero), one)
+        promotion_gap = max(min(max((own - cheapest_offer) / own, zero), one) - regular_gap, zero)
+        total = (base * math.exp(-steepness * bond[i]) / (one + habit_per_step * np.float32(tenure[i]))
+                 + anger_rate * anger[i] + s * (regular_rate * regular_gap + promotion_rate * promotion_gap))
+        cost = one + participation_cost * participation[i]
+        if advocacy[i] > zero:
+            cost += advocacy_cost * math.log1p(advocacy[i])
+        p = total / cost
+        pressure[i] = p
+        u = leave_draw[i]
+        leaves[i] = u < p and u < -math.expm1(-p)
+    return pressure, sensitivity, leaves
 
 
 @by_size
@@ -86,24 +102,31 @@ def update_bond(bond, company, identification, trust, peak, end, participation, 
                 relationships, none, rate, fall_rate, identification_weight, experience_weight, relational_weight,
                 anger_weight, participation_weight, appreciation_weight, sensation_weight, peak_weight, capacity,
                 crowding, gate, involved):
-    """Move each bond towards its three-factor target, then apply the trust gate (in place)."""
+    """Move each bond towards its three-factor target, then apply the trust gate (in place, single precision)."""
+    one, zero = np.float32(1.0), np.float32(0.0)
+    up, down = np.float32(rate), np.float32(fall_rate)
+    w_identification, w_experience = np.float32(identification_weight), np.float32(experience_weight)
+    w_relational, w_anger = np.float32(relational_weight), np.float32(anger_weight)
+    w_participation, w_appreciation = np.float32(participation_weight), np.float32(appreciation_weight)
+    w_sensation, w_peak = np.float32(sensation_weight), np.float32(peak_weight)
+    crowded, trust_gate = np.float32(crowding), np.float32(gate)
+    below_gate = np.float32(involved * 0.999 / max(gate, 1e-9))
     for i in numba.prange(bond.size):
         c = company[i]
         if c >= none:
-            bond[i] = 0.0
+            bond[i] = zero
             continue
-        drive = (identification_weight * identification[i, c]
-                 + experience_weight * (peak_weight * peak[i] + (1.0 - peak_weight) * end[i])
-                 + relational_weight * (participation_weight * participation[i] + appreciation_weight * appreciation[i]
-                                        + sensation_weight * sensation[i]))
-        if drive > 0 and relationships[i] >= capacity:
-            drive *= crowding
-        target = drive - anger_weight * anger[i]
-        gap = target - bond[i]
-        value = bond[i] + (rate if gap > 0 else fall_rate) * gap
+        drive = (w_identification * identification[i, c]
+                 + w_experience * (w_peak * peak[i] + (one - w_peak) * end[i])
+                 + w_relational * (w_participation * participation[i] + w_appreciation * appreciation[i]
+                                   + w_sensation * sensation[i]))
+        if drive > zero and relationships[i] >= capacity:
+            drive *= crowded
+        gap = drive - w_anger * anger[i] - bond[i]
+        value = bond[i] + (up if gap > zero else down) * gap
         t = trust[i, c]
-        ceiling = 1.0 if t >= gate else involved * min(t / max(gate, 1e-9), 1.0) * 0.999
-        bond[i] = min(max(min(value, ceiling), -1.0), 1.0)
+        ceiling = one if t >= trust_gate else below_gate * min(t, trust_gate)
+        bond[i] = min(max(min(value, ceiling), -one), one)
 
 
 @jit

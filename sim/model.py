@@ -144,7 +144,7 @@ class EngagementModel(mesa.Model):
         self.market.step = self.steps
         for name, mechanism in STEP_ORDER:
             start = time.perf_counter()
-            mechanism.step(self.state, self.market, self.params, self.streams.generator(name, self.steps), tally)
+            mechanism.step(self.state, self.market, self.params, self.streams.stream(name, self.steps), tally)
             self.timings[name] += time.perf_counter() - start
         self.last_tally = tally
         self._record(tally)

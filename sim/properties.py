@@ -284,7 +284,7 @@ def _talkers(level: int, seed: int, scale: float, steps: int = 20) -> tuple[np.n
         state.former_anger[:] = 0
         tally = SimpleNamespace(count=lambda *a, **k: None, praise_by_level=np.zeros(6, int),
                                 warnings_by_level=np.zeros(6, int), warnings_about_former=0)
-        wom.step(state, model.market, model.params, model.streams.generator("word_of_mouth", step), tally)
+        wom.step(state, model.market, model.params, model.streams.stream("word_of_mouth", step), tally)
         sent += np.bincount(tally.speakers, minlength=state.n)
     return sent, state.introversion
 
@@ -369,7 +369,7 @@ def participation(seed: int = 0, scale: float = 1.0) -> Demonstration:
         churn[label] = float(frame["focal_lost"].sum() / frame["focal_customers"].iloc[0])
         from .mechanisms.switching import leaving_pressure
 
-        _, effective = leaving_pressure(model.state, model.market, model.params, np.ones(model.state.n))
+        _, effective, _ = leaving_pressure(model.state, model.market, model.params, np.ones(model.state.n, np.float32))
         focal = model.state.company == model.market.focal
         sensitivity[label] = float(effective[focal].mean())
     numbers = {"focal churn, participation off": churn["off"], "focal churn, participation on": churn["on"],

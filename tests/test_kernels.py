@@ -22,11 +22,12 @@ def busy_model():
 def test_leaving_pressure_matches_numpy(busy_model):
     m = busy_model
     draw = np.random.default_rng(0).random(m.state.n).astype(np.float32)
-    pressure, sensitivity = switching.leaving_pressure(m.state, m.market, m.params, draw)
+    pressure, sensitivity, leaves = switching.leaving_pressure(m.state, m.market, m.params, draw, draw)
     expected_pressure, _, expected_sensitivity = reference_pressure(m.state, m.market, m.params, draw)
     np.testing.assert_allclose(sensitivity, expected_sensitivity, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(pressure, expected_pressure, rtol=1e-4, atol=1e-9)
     assert (pressure[m.state.company == m.market.none] == 0).all()
+    np.testing.assert_array_equal(leaves, draw < -np.expm1(-pressure.astype(np.float64)))
 
 
 def test_bond_kernel_matches_numpy(busy_model):
@@ -67,7 +68,7 @@ def test_threaded_and_serial_kernels_agree(busy_model):
     m = busy_model
     s, p = m.state, m.params["switching"]
     draw = np.random.default_rng(1).random(s.n).astype(np.float32)
-    args = (s.company, s.bond, s.anger, s.tenure, s.participation, s.advocacy, s.price_sensitivity, draw,
+    args = (s.company, s.bond, s.anger, s.tenure, s.participation, s.advocacy, s.price_sensitivity, draw, draw,
             m.market.price, m.market.promotion_reach, m.market.promotion_discount, m.market.none, p["base_hazard"],
             p["bond_sensitivity"], p["habit"], p["anger_hazard"], p["price_response"], p["promotion_response"],
             p["participation_price_damping"], p["engaged_price_damping"], m.params["levels"]["passionate"],

@@ -23,7 +23,7 @@ def test_common_random_numbers_one_lever_leaves_other_draws():
     cheaper = sim.EngagementModel(SMALL, rng=1, overrides={"companies.focal.price": 0.7})
     for model in (base, cheaper):
         model.step()
-    draws = [model.streams.generator("service", 1).random(5).tolist() for model in (base, cheaper)]
+    draws = [model.streams.stream("service", 1).uniform(5).tolist() for model in (base, cheaper)]
     assert draws[0] == draws[1]
     first = [base.timeseries().iloc[1], cheaper.timeseries().iloc[1]]
     assert first[0]["focal_interactions"] == first[1]["focal_interactions"]

@@ -30,12 +30,16 @@ from . import trust as trust_mechanism
 F32 = np.float32
 
 
-def leaving_pressure(state, market, params, promotion_draw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pressure to leave (per step, after the cost of leaving) and effective price sensitivity of everyone."""
+def leaving_pressure(state, market, params, promotion_draw: np.ndarray, leave_draw: np.ndarray | None = None):
+    """Pressure to leave (per step, after the cost of leaving), effective price sensitivity, and who
+    leaves (leave_draw < 1 - exp(-pressure)), for everyone."""
     s = params["switching"]
+    if leave_draw is None:
+        leave_draw = np.ones(state.n, np.float32)
     return kernels.leaving_pressure(
         state.company, state.bond, state.anger, state.tenure, state.participation, state.advocacy,
-        state.price_sensitivity, promotion_draw, market.price, market.promotion_reach, market.promotion_discount,
+        state.price_sensitivity, promotion_draw, leave_draw, market.price, market.promotion_reach,
+        market.promotion_discount,
         market.none, s["base_hazard"], s["bond_sensitivity"], s["habit"], s["anger_hazard"], s["price_response"],
         s["promotion_response"], s["participation_price_damping"], s["engaged_price_damping"],
         params["levels"]["passionate"], s["participation_lock"], s["advocacy_lock"])
@@ -81,8 +85,9 @@ def step(state, market, params, rng, tally) -> None:
     s = params["switching"]
     draw = uniform(rng, (3, state.n))
     none, companies = market.none, market.size
-    pressure, sensitivity = leaving_pressure(state, market, params, draw[0])
-    leaving = np.flatnonzero(draw[1] < -np.expm1(-pressure))
+    prospects = np.flatnonzero(state.company == none)  # before anyone lapses: lapsers wait a step
+    _, sensitivity, leaves = leaving_pressure(state, market, params, draw[0], draw[1])
+    leaving = np.flatnonzero(leaves)
     old = state.company[leaving]
     offer = offers(market, draw[0, leaving], old)
 
@@ -107,14 +112,12 @@ def step(state, market, params, rng, tally) -> None:
     state.former_anger[leaving] = state.anger[leaving]
     join(state, leaving, new.astype(np.int8), params, none)
 
-    # prospects (not those who just lapsed) join through advertising or a referral
-    prospects = np.flatnonzero(state.company == none)
-    prospects = prospects[~np.isin(prospects, leaving)] if leaving.size else prospects
+    # prospects join through advertising or a referral
     pulls = np.zeros((prospects.size, companies + 1), np.float32)
     ad_seen = getattr(tally, "ad_seen", None)
     if ad_seen is not None:  # an exposed prospect converts with the advertiser's conversion rate
-        seen = np.zeros((prospects.size, companies), bool)
-        seen[np.isin(prospects, ad_seen[0])] = ad_seen[1][np.isin(ad_seen[0], prospects)]
+        # advertising listed the same prospects (nobody changes company between the two mechanisms)
+        seen = ad_seen[1] if np.array_equal(ad_seen[0], prospects) else np.zeros((prospects.size, companies), bool)
         pulls[:, :companies] = np.where(seen, market.ad_conversion[None, :companies], 0)
     referral_brand = heard[prospects] if heard is not None else np.full(prospects.size, none)
     pulls[:, companies] = np.where(referral_brand < none, params["word_of_mouth"]["referral_conversion"], 0)
@@ -128,5 +131,4 @@ def step(state, market, params, rng, tally) -> None:
     join(state, rows, brand, params, none)
     tally.count("acquired", brand)
     tally.count("referrals", brand[referred])
-
-    state.tenure[state.company < none] += 1
+    state.tenure += state.company < none
