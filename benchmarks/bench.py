@@ -1,7 +1,7 @@
 """Run the performance benchmark from a checkout: `python benchmarks/bench.py [options]`.
 
 The same as `python -m sim bench [options]` (the code is in sim/bench.py so it is importable after
-`pip install -e .`). See benchmarks/README.md and docs/performance.md.
+`pip install -e .`). See benchmarks/README.md and the Performance section of README.md.
 """
 
 from __future__ import annotations
