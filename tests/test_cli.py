@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -63,9 +64,7 @@ def test_validate_and_describe(cli):
 
 
 def test_console_script_installed():
-    import shutil
-
-    engage = shutil.which("engage") or str(ROOT.parent / "venv" / "bin" / "engage")
+    engage = Path(sys.executable).parent / "engage"  # installed next to the interpreter running the tests
     result = subprocess.run([engage, "describe"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "word_of_mouth" in result.stdout
 
