@@ -26,9 +26,8 @@ MIX2 = np.uint64(0x94D049BB133111EB)
 PARALLEL_FROM = 200_000
 
 
-def _fill(out, key):
-    """out[i] = the i-th SplitMix64 output for `key`, as a float32 uniform on [0, 1)."""
-    flat = out.ravel()
+def _fill(flat, key):
+    """flat[i] = the i-th SplitMix64 output for `key`, as a float32 uniform on [0, 1)."""
     scale = np.float32(1.0 / 16777216.0)
     for i in numba.prange(flat.size):
         z = key + np.uint64(i + 1) * GOLDEN
@@ -51,7 +50,7 @@ class Stream:
     def uniform(self, shape) -> np.ndarray:
         """A full array of float32 uniforms on [0, 1); the same shape always gives the same values."""
         out = np.empty(shape, np.float32)
-        (_fill_parallel if out.size >= PARALLEL_FROM else _fill_serial)(out, self.key)
+        (_fill_parallel if out.size >= PARALLEL_FROM else _fill_serial)(out.reshape(-1), self.key)
         return out
 
 
