@@ -55,6 +55,8 @@ def test_introversion_damps_q_and_breaks_the_exact_limit_only_if_it_varies():
     ({"companies.brand.touchpoint_rate": 0.1}, "touchpoint_rate"),
     ({"bond.identification_weight": 0.3}, "levels.passionate"),
     ({"initial.trust.mean": 0.3}, "trust.gate"),
+    ({"identification.fading": 0.003}, "identification.fading"),
+    ({"traits.relationships.mean": 5.0}, "relationships"),
     ({"word_of_mouth.referral_conversion": 0.95}, "referral_conversion <= 1"),
 ])
 def test_conditions_name_what_breaks_the_limit(change, key):
@@ -94,18 +96,22 @@ def test_noise_sd_shrinks_like_one_over_sqrt_n():
     assert small / large == pytest.approx(10, rel=1e-6)
 
 
-def test_validate_model_refuses_a_file_as_out(tmp_path):
+def test_validate_model_refuses_a_file_as_out(tmp_path, capsys):
+    from sim.cli import main
+
     target = tmp_path / "file.txt"
     target.write_text("x")
-    result = subprocess.run([sys.executable, "-m", "sim", "validate-model", "--quick", "--out", str(target)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "is a file" in result.stderr
+    assert main(["validate-model", "--quick", "--out", str(target)]) == 2
+    error = capsys.readouterr().err
+    assert error.strip().count("\n") == 0 and "is a file" in error and "Traceback" not in error
+    assert target.read_text() == "x"
 
 
 def tiny_plan() -> v.Plan:
-    return v.Plan(True, [(0.05, 0.5)], [300], {300: 1}, [(0.05, 0.5)], 300, 1, 1, 300, 1, 300,
-                  v.RecoveryDesign(first=5, second=10, horizon=5, customers=400), 0.05)
+    return v.Plan(quick=True, pairs=[(0.05, 0.5)], sizes=[300], seeds={300: 1}, network_pairs=[(0.05, 0.5)],
+                  network_customers=300, network_seeds=1, wom_seeds=1, tarp_seeds=1,
+                  baseline={"customers": 300, "steps": 120},
+                  recovery=v.RecoveryDesign(first=5, second=10, horizon=5, customers=400), property_scale=0.05)
 
 
 def test_report_is_written_with_figures_and_a_note_when_properties_are_missing(tmp_path, monkeypatch):
@@ -133,3 +139,22 @@ def test_validate_model_quick_writes_report_and_figures(tmp_path):
     pngs = list((tmp_path / "figures" / "validation").glob("*.png"))
     assert len(pngs) >= 6
     assert all(f"figures/validation/{png.name}" in text for png in pngs)
+
+
+def test_complaint_watch_agrees_with_the_models_own_counts():
+    """The per-customer complaint outcomes inferred by ComplaintWatch add up to the model's tallies."""
+    from sim import EngagementModel
+
+    with v.watching_complaints():
+        model = EngagementModel(v.BASELINE_SCENARIO, rng=3, overrides={"customers": 3000})
+        seen = {"complained": 0, "resolved": 0, "quick": 0, "gave_up": 0}
+        counted = dict.fromkeys(seen, 0)
+        for _ in range(80):
+            model.step()
+            watch, tally = v.watch_of(model), model.last_tally
+            for key in seen:
+                seen[key] += int(watch[key].sum())
+            for key, column in (("complained", "complaints"), ("resolved", "recoveries"),
+                                ("quick", "quick_recoveries"), ("gave_up", "abandoned_complaints")):
+                counted[key] += int(getattr(tally, column).sum())
+    assert seen == counted and seen["quick"] > 0 and seen["gave_up"] > 0
