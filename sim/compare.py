@@ -111,20 +111,8 @@ def load_policies(path: str | Path, markets: list[Scenario]) -> PolicySet:
 
 
 def _read_policies_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
-    source = str(path)
-    if not path.is_file():
-        raise ScenarioError(f"{source}: no such file; expected a policies YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{source}:1: the file is not UTF-8 text; expected a YAML file") from None
-    if all(not line.strip() or line.lstrip().startswith(("#", "---")) for line in text.splitlines()):
-        raise ScenarioError(f"{source}:1: the file is empty; expected 'policies:' with a baseline and the "
-                            "policies to compare")
-    try:
-        return scenarios.parse_yaml(text, source)
-    except ScenarioError as error:
-        raise ScenarioError(str(error).replace("scenario keys", "policy keys ('baseline:', 'policies:')")) from None
+    return scenarios.read_yaml_file(path, "policies", "policy keys ('baseline:', 'policies:') with a baseline "
+                                    "and the policies to compare")
 
 
 def _parse_policies(raw: dict, lines: dict[tuple, int], source: str) -> PolicySet:

@@ -96,19 +96,35 @@ def set_path(raw: dict, dotted: str, value: Any, origins: dict, label: str) -> N
     origins[tuple(parts)] = label
 
 
+def read_yaml_file(path: str | Path, kind: str = "scenario",
+                   expected: str = "a mapping of scenario keys (at least 'customers:' or 'steps:')",
+                   error: type[ScenarioError] = ScenarioError) -> tuple[dict, dict[tuple, int]]:
+    """Read a YAML file of some `kind` (scenario, policies, sweep) safely, with the line of every key.
+
+    A missing file, a folder, non-UTF-8 bytes, an empty file and malformed YAML each raise `error`
+    with one line naming the file (and line) and saying what was `expected`.
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise error(f"{source}: no such file; expected a {kind} YAML file")
+    if path.is_dir():
+        raise error(f"{source}: is a folder; expected a {kind} YAML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{source}:1: the file is not UTF-8 text; expected a {kind} YAML file") from None
+    try:
+        return parse_yaml(text, source, expected)
+    except ScenarioError as problem:
+        raise error(str(problem)) from None
+
+
 def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
     """Read, check and resolve a scenario file; raises ScenarioError with a one-line message."""
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise ScenarioError(f"{source}: no such file; expected a scenario YAML file")
-    if path.is_dir():
-        raise ScenarioError(f"{source}: is a folder; expected a scenario YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{source}:1: the file is not UTF-8 text; expected a YAML file") from None
-    raw, origins = parse_yaml(text, source)
+    raw, origins = read_yaml_file(path)
     raw.setdefault("name", path.stem)
     if overrides:
         items = overrides.items() if isinstance(overrides, dict) else [parse_assignment(s) for s in overrides]
@@ -126,14 +142,15 @@ def from_dict(raw: dict[str, Any] | None = None, source: str = "<dict>") -> Scen
     return validate(raw, source, {})
 
 
-def parse_yaml(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
+def parse_yaml(text: str, source: str,
+               expected: str = "a mapping of scenario keys (at least 'customers:' or 'steps:')",
+               ) -> tuple[dict, dict[tuple, int]]:
     """Safe-load YAML text, returning the data and the line of every key path."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise ScenarioError(f"{source}:1: the file is empty; expected a mapping of scenario keys "
-                                "(at least 'customers:' or 'steps:')")
+            raise ScenarioError(f"{source}:1: the file is empty; expected {expected}")
         origins: dict[tuple, int] = {}
         _record_lines(node, (), origins, source)
         data = loader.construct_document(node)
@@ -149,8 +166,8 @@ def parse_yaml(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}:{node.start_mark.line + 1}: (top level): expected a mapping of "
-                            f"scenario keys, got {_describe(data)}")
+        raise ScenarioError(f"{source}:{node.start_mark.line + 1}: (top level): expected {expected}, "
+                            f"got {_describe(data)}")
     return data, origins
 
 

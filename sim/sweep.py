@@ -198,13 +198,8 @@ def load(path: str | Path) -> Sweep:
     """Read and validate a sweep file and compute its design; raises SweepError (one line)."""
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise SweepError(f"{source}: no such file; expected a sweep YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SweepError(f"{source}:1: the file is not UTF-8 text; expected a sweep YAML file") from None
-    raw, origins = scenarios.parse_yaml(text, source)
+    raw, origins = scenarios.read_yaml_file(path, "sweep", "a mapping of sweep keys ('scenario:', 'parameters:', "
+                                            "'design:', 'outputs:')", SweepError)
     where = _Where(source, origins)
     _check_keys(where, raw, SWEEP_KEYS, ())
     for key in ("scenario", "parameters", "design", "outputs"):
