@@ -96,7 +96,12 @@ class Market:
 
 
 class Tally:
-    """What happened in one step, counted per company (the rows of timeseries.csv are built from it)."""
+    """What happened in one step, counted per company (the rows of timeseries.csv are built from it).
+
+    Mechanisms also leave signals here for later mechanisms of the same step: `company_before` (set by
+    the model), `failed` (service -> complaints), `ad_seen` (advertising -> switching), `heard_praise`
+    (word of mouth -> switching) and `speakers` (word of mouth, one entry per message).
+    """
 
     COUNTS = ("interactions", "failures", "complaints", "silent_failures", "recoveries", "quick_recoveries",
               "abandoned_complaints", "praise", "warnings", "lost", "gained", "acquired", "referrals",

@@ -63,17 +63,9 @@ class CustomerState:
     def n(self) -> int:
         return self.company.size
 
-    @property
-    def rows(self) -> np.ndarray:
-        return np.arange(self.n)
-
     def current(self, per_brand: np.ndarray) -> np.ndarray:
         """A per-brand score towards each person's current company."""
         return np.take_along_axis(per_brand, self.company[:, None].astype(np.intp), axis=1)[:, 0]
-
-    def set_current(self, per_brand: np.ndarray, values: np.ndarray, mask: np.ndarray | None = None) -> None:
-        rows = np.flatnonzero(mask) if mask is not None else self.rows
-        per_brand[rows, self.company[rows]] = values if mask is None else values[rows]
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))

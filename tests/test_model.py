@@ -123,6 +123,8 @@ def test_networks_are_seeded_and_shaped(kind):
     contacts = a.random_contact(np.random.default_rng(0).random(2000))
     assert (contacts != np.arange(2000)).all()
     if not a.complete:
+        matrix = a.to_scipy()
+        assert (matrix != matrix.T).nnz == 0 and matrix.diagonal().sum() == 0  # undirected, no self-loops
         rows = np.repeat(np.arange(2000), np.diff(a.indptr))
         edges = set(zip(rows.tolist(), a.indices.tolist()))
         assert all((i, int(j)) in edges for i, j in enumerate(contacts) if j >= 0)
