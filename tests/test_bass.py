@@ -129,8 +129,8 @@ def test_report_is_written_with_figures_and_a_note_when_properties_are_missing(t
     assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob("*.tmp"))
 
 
-@pytest.mark.slow
 def test_validate_model_quick_writes_report_and_figures(tmp_path):
+    """`validate-model --quick` is what CI runs (about 25 s); it writes the whole report and its figures."""
     result = subprocess.run([sys.executable, "-m", "sim", "validate-model", "--quick", "--quiet",
                              "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
