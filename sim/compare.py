@@ -197,11 +197,12 @@ def _line_of(keys: tuple, lines: dict) -> int:
 def apply_policy(market: Scenario, policy: Policy, source: str, name_market: bool = False) -> Scenario:
     """The market scenario with the policy applied, validated; errors point into the policies file.
 
-    The market's own (already resolved) interventions are kept as they are; the policy's overrides are
-    validated on the rest of the scenario, and its interventions against the resulting companies.
+    The policy's overrides are applied to the market as written and checked with the policies file's
+    line numbers; its interventions are checked against the resulting companies and added to the
+    market's own.
     """
-    data = copy.deepcopy(market.data)
-    kept = data.pop("interventions")
+    raw = copy.deepcopy(market.raw)
+    own_interventions = raw.pop("interventions", None) or []
     origins: dict[tuple, int] = {}
     for dotted in policy.overrides:
         parts = tuple(dotted.split("."))
@@ -209,18 +210,16 @@ def apply_policy(market: Scenario, policy: Policy, source: str, name_market: boo
             origins.setdefault(parts[:depth], policy.lines.get(parts, policy.line))
     try:
         for dotted, value in policy.overrides.items():
-            scenarios.set_path(data, dotted, value, {}, dotted)
-        changed = scenarios.validate(data, source, origins)
-        added = []
+            scenarios.set_path(raw, dotted, value, {}, dotted)
+        changed = scenarios.validate(raw, source, origins)
         if policy.interventions:
-            lines = dict(policy.intervention_lines)
-            added = scenarios.validate({"companies": changed.data["companies"],
-                                        "interventions": copy.deepcopy(policy.interventions)},
-                                       source, lines).data["interventions"]
+            scenarios.validate({"companies": changed.data["companies"],
+                                "interventions": copy.deepcopy(policy.interventions)},
+                               source, dict(policy.intervention_lines))
     except ScenarioError as error:
         raise _in_policy(error, source, policy.name, market if name_market else None) from None
-    changed.data["interventions"] = copy.deepcopy(kept) + added
-    return Scenario(changed.data, market.source, market.origins)
+    raw["interventions"] = own_interventions + copy.deepcopy(policy.interventions)
+    return scenarios.validate(raw, market.source, market.origins)
 
 
 def _in_policy(error: ScenarioError, source: str, name: str, market: Scenario | None) -> ScenarioError:

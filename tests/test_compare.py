@@ -279,3 +279,18 @@ def test_ctrl_c_on_a_parallel_run_keeps_finished_parts_and_the_rerun_only_runs_t
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs_reused"] == kept and manifest["runs_this_time"] == 60 - kept
     assert (out / "report.md").exists()
+
+
+def test_policy_scenarios_keep_the_market_as_written():
+    """A policy's scenario can take further overrides without losing the market or the policy."""
+    from sim import compare as comparing
+    from sim import scenario as scenarios
+
+    root = Path(__file__).resolve().parent.parent
+    market = scenarios.load(root / "scenarios" / "fan_programme.yaml")
+    policies = comparing.load_policies(root / "scenarios" / "policies" / "focal_options.yaml", [market])
+    fan = policies.resolved[market.name]["fan_programme"]
+    assert len(fan.data["interventions"]) == len(market.data["interventions"]) + 1
+    again = fan.with_overrides({"companies.focal.price": 0.95})
+    assert again.data["interventions"] == fan.data["interventions"]
+    assert again.data["customers"] == market.data["customers"] and again.data["companies"]["focal"]["price"] == 0.95
