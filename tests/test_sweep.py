@@ -175,13 +175,18 @@ def test_sobol_design_has_saltelli_size(tmp_path):
     assert 0.5 <= min(prices) and max(prices) <= 1.5
 
 
-def test_sobol_indices_find_the_parameter_that_drives_the_output(tmp_path):
-    """Synthetic output y = 10 * price + 0 * failure_rate: S1(price) near 1, S1/ST(failure) near 0."""
+def _price_and_failure_design(tmp_path, design: str) -> tuple[dict, pd.DataFrame]:
+    """A sweep over focal price and failure rate with `design`: its description and a frame of its points."""
     text = (HEAD + "parameters:\n  companies.focal.price: {low: 0.5, high: 1.5}\n"
             "  companies.focal.failure_rate: {low: 0.0, high: 0.1}\n"
-            "design: {kind: sobol, samples: 256, seed: 2}\n" + TAIL_OUTPUTS)
+            f"design: {design}\n" + TAIL_OUTPUTS)
     spec = sweeps.load(write(tmp_path, text)).describe()
-    means = pd.DataFrame(spec["points"]).assign(point=lambda f: f.index)
+    return spec, pd.DataFrame(spec["points"]).assign(point=lambda f: f.index)
+
+
+def test_sobol_indices_find_the_parameter_that_drives_the_output(tmp_path):
+    """Synthetic output y = 10 * price + 0 * failure_rate: S1(price) near 1, S1/ST(failure) near 0."""
+    spec, means = _price_and_failure_design(tmp_path, "{kind: sobol, samples: 256, seed: 2}")
     means["fans"] = 10 * means["companies.focal.price"]
     indices = sobol_indices(spec, means, resamples=200).set_index("parameter")
     # tolerance 0.1: Saltelli estimators with N = 256 are within a few hundredths for a linear function
@@ -191,11 +196,7 @@ def test_sobol_indices_find_the_parameter_that_drives_the_output(tmp_path):
 
 
 def test_ranking_puts_the_influential_parameter_first(tmp_path):
-    text = (HEAD + "parameters:\n  companies.focal.price: {low: 0.5, high: 1.5}\n"
-            "  companies.focal.failure_rate: {low: 0.0, high: 0.1}\n"
-            "design: {kind: lhs, samples: 30, seed: 1}\n" + TAIL_OUTPUTS)
-    spec = sweeps.load(write(tmp_path, text)).describe()
-    means = pd.DataFrame(spec["points"]).assign(point=lambda f: f.index)
+    spec, means = _price_and_failure_design(tmp_path, "{kind: lhs, samples: 30, seed: 1}")
     means["fans"] = -means["companies.focal.failure_rate"] + 0.001 * np.sin(np.arange(30))
     ranking = influence_ranking(spec, means)
     first = ranking.iloc[0]
