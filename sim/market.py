@@ -100,7 +100,8 @@ class Tally:
 
     Mechanisms also leave signals here for later mechanisms of the same step: `company_before` (set by
     the model), `failed` (service -> complaints), `ad_seen` (advertising -> switching), `heard_praise`
-    (word of mouth -> switching) and `speakers` (word of mouth, one entry per message).
+    (word of mouth -> switching), `speakers` (word of mouth, one entry per message) and
+    `complaint_outcomes` (complaints: rows that complained, were recovered, quickly, or gave up).
     """
 
     COUNTS = ("interactions", "failures", "complaints", "silent_failures", "recoveries", "quick_recoveries",

@@ -256,56 +256,23 @@ def word_of_mouth_ratio(seeds: int, overrides: dict | None = None, tick: Callabl
     return pd.DataFrame(rows)
 
 
-class ComplaintWatch:
-    """Wraps the complaints mechanism to record, per customer, what happened to complaints in a step.
-
-    Two observable traces tell the outcomes apart. The mechanism starts a new complaint's wait at 0 and
-    reads the wait only of open complaints, so the wait of everyone without an open complaint is set to -1
-    before the call (and restored after) and a changed wait marks a new complaint, even one given up in the
-    same step. A recovery is the only thing in this mechanism that writes remembered experience
-    (`state.end`), so a changed `end` marks a resolved complaint. The result is left on the tally as
-    `tally.complaint_watch` (a dict of per-customer arrays).
-    """
-
-    def __init__(self, mechanism):
-        self.mechanism = mechanism
-
-    def step(self, state, market, params, rng, tally) -> None:
-        open_before, end_before = state.complaint_open.copy(), state.end.copy()
-        wait_before = state.complaint_wait.copy()
-        state.complaint_wait[~open_before] = -1
-        self.mechanism.step(state, market, params, rng, tally)
-        failed = getattr(tally, "failed", np.zeros(state.n, bool))
-        new = ~open_before & (state.complaint_wait != -1)
-        untouched = ~open_before & ~new
-        state.complaint_wait[untouched] = wait_before[untouched]
-        recalled = state.end != end_before
-        resolved = recalled & (open_before | new)
-        tally.complaint_watch = {"failed": failed, "complained": new, "resolved": resolved,
-                                 "quick": resolved & new,
-                                 "gave_up": (open_before | new) & ~state.complaint_open & ~recalled,
-                                 "recovery_value": state.end.copy()}
-
-
-@contextlib.contextmanager
-def watching_complaints():
-    """Within the block, models record per-customer complaint outcomes on `model.last_tally.complaint_watch`."""
-    from . import model as model_module
-
-    original = model_module.STEP_ORDER
-    model_module.STEP_ORDER = tuple((name, ComplaintWatch(mechanism) if name == "complaints" else mechanism)
-                                    for name, mechanism in original)
-    try:
-        yield
-    finally:
-        model_module.STEP_ORDER = original
-
-
 def watch_of(model: EngagementModel) -> dict:
-    watch = getattr(model.last_tally, "complaint_watch", None)
-    if watch is None:
-        raise RuntimeError("the model step no longer runs sim.model.STEP_ORDER; complaint tracking needs updating")
-    return watch
+    """What happened to each customer's complaint in the last step, as boolean arrays (and recovery values).
+
+    Read from the outcomes the complaints mechanism leaves in the step's tally.
+    """
+    tally, n = model.last_tally, model.state.n
+    outcomes = tally.complaint_outcomes
+
+    def mask(rows: np.ndarray) -> np.ndarray:
+        chosen = np.zeros(n, bool)
+        chosen[rows] = True
+        return chosen
+
+    value = np.zeros(n, np.float32)
+    value[outcomes["resolved"]] = outcomes["recovery_value"]
+    return {"failed": getattr(tally, "failed", np.zeros(n, bool)), "recovery_value": value,
+            **{key: mask(outcomes[key]) for key in ("complained", "resolved", "quick", "gave_up")}}
 
 
 TARP_GROUPS = ("did not complain", "complained, not satisfied", "complained, satisfied",
@@ -365,13 +332,12 @@ def complaint_loyalty(seeds: int, overrides: dict | None = None, horizon: int = 
     """Retention after a first failure by how the complaint went (TARP shape), baseline scenario, pooled seeds."""
     frames = []
     for seed in range(seeds):
-        with watching_complaints():
-            model = EngagementModel(BASELINE_SCENARIO, rng=seed, overrides=overrides)
-            last = model.params["steps"]
-            cohort = ComplaintCohort(model.state.n)
-            for _ in range(last):
-                model.step()
-                cohort.observe(model, (1, last - horizon + 1), horizon)
+        model = EngagementModel(BASELINE_SCENARIO, rng=seed, overrides=overrides)
+        last = model.params["steps"]
+        cohort = ComplaintCohort(model.state.n)
+        for _ in range(last):
+            model.step()
+            cohort.observe(model, (1, last - horizon + 1), horizon)
         frames.append(cohort.groups(last, horizon).assign(seed=seed))
         tick()
     table = pd.concat(frames)
@@ -423,12 +389,11 @@ def outage(at: int) -> dict:
 def run_twin(label: str, outages: list[int], seed: int, steps: int, overrides: dict, keep: set) -> Twin:
     """Run the baseline with the given outages and record a Twin (common random numbers: same seed)."""
     twin = Twin(label, keep)
-    with watching_complaints():
-        model = EngagementModel(BASELINE_SCENARIO, rng=seed,
-                                overrides={**overrides, "interventions": [outage(t) for t in outages]})
-        for _ in range(steps):
-            model.step()
-            twin.record(model)
+    model = EngagementModel(BASELINE_SCENARIO, rng=seed,
+                            overrides={**overrides, "interventions": [outage(t) for t in outages]})
+    for _ in range(steps):
+        model.step()
+        twin.record(model)
     return twin
 
 

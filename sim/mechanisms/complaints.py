@@ -39,6 +39,9 @@ def step(state, market, params, rng, tally) -> None:
     if not (failed.any() or state.complaint_open.any()):
         state.anger *= calm
         state.former_anger *= calm
+        none = np.zeros(0, np.int64)
+        tally.complaint_outcomes = {"complained": none, "resolved": none, "quick": none, "gave_up": none,
+                                    "recovery_value": np.zeros(0, F32)}
         return
     draw = uniform(rng, (3, state.n))
     new = failed & ~state.complaint_open & (draw[0] < state.complaint_propensity)
@@ -72,5 +75,8 @@ def step(state, market, params, rng, tally) -> None:
     trust.update_current(state, gave_up, lambda t, rows: trust.lose(t, params["trust"]["loss"]))
     tally.count("abandoned_complaints", state.company[gave_up])
 
+    # who complained, was recovered (quickly) or gave up, for analyses that follow customers
+    tally.complaint_outcomes = {"complained": np.flatnonzero(new), "resolved": done, "quick": quick,
+                                "gave_up": gave_up, "recovery_value": value}
     state.anger[~state.complaint_open] *= calm
     state.former_anger *= calm
