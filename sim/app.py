@@ -152,8 +152,7 @@ def trigger(model: EngagementModel, item: dict, label: str | None = None) -> dic
     companies = {name: {"initial_share": 0.0} for name in model.market.names}
     event = scenarios.validate({"customers": 10_000, "companies": companies, "interventions": [item]},
                                source="<app>").data["interventions"][0]
-    model.market.interventions.append(event)
-    model.market.active_key = None  # rebuild the company arrays at the next step
+    model.market.schedule(event)
     if hasattr(model, "events"):
         model.events.append((at, label or event["name"]))
     return event

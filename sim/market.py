@@ -34,7 +34,7 @@ class Market:
         self.focal = self.names.index(focal)
         self.none = len(self.names)
         self.base = [companies[name] for name in self.names]
-        self.interventions = interventions
+        self.interventions = list(interventions)  # own list: events scheduled later leave the scenario alone
         self.active_key: tuple | None = None
         self.companies = self.base
         self._build(self.base)
@@ -46,6 +46,11 @@ class Market:
     def active(self, step: int) -> tuple[int, ...]:
         return tuple(i for i, event in enumerate(self.interventions)
                      if event["at"] <= step and (event["until"] is None or step < event["until"]))
+
+    def schedule(self, event: dict) -> None:
+        """Add a resolved intervention while the model runs (the app's buttons); it acts from its `at` step."""
+        self.interventions.append(event)
+        self.active_key = None  # recompute the active set and the company arrays at the next update
 
     def update(self, step: int) -> None:
         key = self.active(step)

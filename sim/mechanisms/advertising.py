@@ -7,7 +7,7 @@ A prospect who sees an advertisement becomes a customer with probability `advert
 (this is Bass's innovation coefficient p = reach x conversion; see docs/validation.md).
 Without reinforcement identification fades (`identification.fading` per step), so a brand that stops
 being seen or talked about drifts out of mind.
-Test: tests/test_properties.py::test_advertising_moves_identification.
+Test: tests/test_model.py::test_advertising_moves_identification.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ feelings act faster than good ones), where the target is made of the three facto
   - anger x `anger_weight`.
 Relationship capacity: people who already hold `bond.capacity` deep brand relationships have less
 room; their positive drives are multiplied by `bond.crowding`.
-Test: tests/test_properties.py::test_relationship_capacity.
+Test: tests/test_properties.py::test_property_holds[relationship capacity].
 The trust gate then caps the bond (sim.mechanisms.trust.ceiling). Habit is not a driver: a
 customer with no driver settles at a bond near their identification and stays indifferent.
-Test: tests/test_properties.py::test_habit_keeps_but_makes_no_fans.
+Test: tests/test_properties.py::test_property_holds[habit].
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ recovery paradox. It fades after a second failure, because the failure hurts mor
 While a complaint stays open the customer is bounced from desk to desk: anger grows by
 `complaints.escalation` per step, damped by how well the company listens. Anger pulls the bond down
 (disengaged) and, once high, makes the customer hostile. A complainant may give up (unresolved).
-Tests: tests/test_properties.py::test_recovery_paradox, ::test_escalation.
+Tests: tests/test_properties.py::test_property_holds[recovery paradox], ::test_property_holds[escalation].
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ advertising) and one-off events (a complaint going viral).
 
 Concept: what a strategist does to the market, and what happens to it. Each intervention acts from
 its `at` step until its `until` step (or the end); while it acts, its changes are merged into the
-company's parameters (see sim.market.Market.update). Test: tests/test_interventions.py.
+company's parameters (see sim.market.Market.update).
+Tests: tests/test_model.py::test_interventions_take_effect_and_end, tests/test_interventions.py.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ anger, not boxes with their own rules:
     indifferent  otherwise.
 A customer can move between any two levels in one step. Transitions are counted among customers who
 stay with the same company; moves between companies are counted as switches.
-Test: tests/test_model.py::test_levels_reading and ::test_transitions_add_up.
+Tests: tests/test_model.py::test_levels_reading_covers_all_five and
+::test_transitions_and_switches_add_up.
 """
 
 from __future__ import annotations

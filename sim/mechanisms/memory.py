@@ -7,11 +7,11 @@ satisfying at first and then merely neutral.
 
 - `remember`: the peak is replaced by any experience at least as intense; the end is the latest.
   Remembered experience = `peak_weight` x peak + (1 - peak_weight) x end.
-  Test: tests/test_properties.py::test_peak_end_memory (same mean, different peak or end,
+  Test: tests/test_properties.py::test_property_holds[peak-end memory] (same mean, different peak or end,
   remembered differently; a longer sequence with the same peak and end, remembered the same).
 - `adapt_expectations`: expectation moves by the personal adaptation rate towards a mix of the
   quality experienced and the best quality on the market.
-  Test: tests/test_properties.py::test_rising_expectations.
+  Test: tests/test_properties.py::test_property_holds[rising expectations].
 - `step`: the remembered peak fades slowly (`memory.peak_fading`), and so does the count of recent
   failures that makes a repeated failure feel worse (`memory.failure_fading`).
 """

@@ -3,7 +3,7 @@
 Concept: engaged customers stay longer, spend more and bring others in. Each step a customer spends
 price x (1 + `money.engagement_uplift` x max(bond, 0)). Costs: advertising per exposure, service per
 interaction, complaint handling per attempt, programmes per touch (in their own mechanisms).
-Referrals are counted by the switching mechanism. Test: tests/test_properties.py::test_money.
+Referrals are counted by the switching mechanism. Test: tests/test_properties.py::test_property_holds[money].
 """
 
 from __future__ import annotations

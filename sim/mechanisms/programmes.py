@@ -3,12 +3,12 @@
 Concept: fans are made, not born, by the significance of the relationship.
 - Participation: the customer invests (co-creation, configuring, teaching the company their
   preferences). Raises the bond, the cost of leaving and lowers price sensitivity (the last two in
-  sim.mechanisms.switching). Test: tests/test_properties.py::test_participation_lowers_churn.
+  sim.mechanisms.switching). Test: tests/test_properties.py::test_property_holds[participation].
 - Appreciation: feeling valued as an individual. Each touch closes `gain` of the distance to full
-  appreciation, so returns diminish. Test: ::test_appreciation_diminishing_returns.
+  appreciation, so returns diminish. Test: ::test_property_holds[appreciation].
 - Sensation: a memorable peak experience. It enters peak-end memory at its full intensity and lifts
   the bond at once by `bond.sensation_jump` x intensity (less for people at their relationship
-  capacity), so one moment can make a fan. Test: ::test_sensation_makes_fans.
+  capacity), so one moment can make a fan. Test: ::test_property_holds[sensation].
 A company's programme enrols `reach` of its target group (everyone, a random share, or one level),
 decided by a fixed per-customer draw so a larger reach contains a smaller one; each enrolled
 customer is touched with probability `frequency` per step at `cost` per touch. The three stocks fade

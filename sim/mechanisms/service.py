@@ -7,7 +7,7 @@ fails and feels like minus `failure_severity`, made worse for each earlier failu
 company (`memory.repeat_amplification` per recent failure: a second failure confirms a pattern). Good interactions build
 trust slowly, failures break it quickly (sim.mechanisms.trust); experiences enter peak-end memory
 and expectations (sim.mechanisms.memory). Failures are passed on to the complaints mechanism.
-Tests: tests/test_properties.py::test_trust_asymmetry, ::test_rising_expectations.
+Tests: tests/test_properties.py::test_property_holds[trust asymmetry], ::test_property_holds[rising expectations].
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ customers with no driver stay, but habit adds nothing to the bond.
 A leaver picks a company (or leaves the market, `outside_option`) by a logit on identification,
 trust and price. Prospects become customers through advertising or a referral, with hazards added
 (Bass's p + q F on a complete network).
-Tests: tests/test_properties.py::test_switching_order, ::test_promotions_pull_price_sensitive,
-::test_participation_lowers_churn, ::test_habit_keeps_but_makes_no_fans, ::test_money (referrals).
+Tests: tests/test_properties.py::test_property_holds[switching order], ::test_property_holds[promotions],
+::test_property_holds[participation], ::test_property_holds[habit], ::test_property_holds[money] (referrals).
 """
 
 from __future__ import annotations

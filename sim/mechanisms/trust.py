@@ -6,10 +6,10 @@ nothing for it).
 
 - Asymmetry: a good interaction closes `trust.gain` x the customer's trust rate of the distance to
   full trust; a failure removes `trust.loss` of the trust held. With the defaults one failure costs
-  several good interactions. Test: tests/test_properties.py::test_trust_asymmetry.
+  several good interactions. Test: tests/test_properties.py::test_property_holds[trust asymmetry].
 - Gate: the bond is capped below the involved threshold while trust is under `trust.gate` (the cap
   rises in proportion to trust, so it stays continuous below the gate).
-  Test: tests/test_properties.py::test_trust_gate.
+  Test: tests/test_properties.py::test_property_holds[trust gate].
 """
 
 from __future__ import annotations

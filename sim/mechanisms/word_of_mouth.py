@@ -11,7 +11,7 @@ up or down; a prospect who hears praise becomes a customer with probability `ref
 (Bass's imitation: q = conversation_rate x praise_rate x referral_conversion). A disengaged customer
 warned about their own company catches some of the anger (`contagion`): hostility can cascade.
 Every message counts towards the speaker's advocacy, which makes it harder to lure away.
-Tests: tests/test_properties.py::test_introversion_damps_word_of_mouth, ::test_valence_of_word_of_mouth.
+Tests: tests/test_properties.py::test_property_holds[introversion], ::test_property_holds[valence of word of mouth].
 """
 
 from __future__ import annotations
