@@ -49,8 +49,9 @@ import numpy as np
 
 from sim import network as networks
 from sim import state as states
-from sim.model import resolve_scenario
-from sim.parameters import LEVELS, PROGRAMME_TARGETS, PROGRAMMES
+from sim.levels import LEVELS
+from sim.parameters import PROGRAMME_TARGETS, PROGRAMMES
+from sim.scenario import resolve as resolve_scenario
 from sim.streams import Streams
 
 INDIFFERENT, INVOLVED, PASSIONATE, DISENGAGED, HOSTILE = range(5)

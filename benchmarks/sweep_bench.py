@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim import sweep as sweeps
-from sim.executors import make_executor
+from sim.experiments import sweep as sweeps
+from sim.experiments.executors import make_executor
 
 SWEEP = """\
 name: bench

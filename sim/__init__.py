@@ -1,8 +1,8 @@
 """Customer engagement: an agent-based model on Mesa, with state in NumPy arrays."""
 
+from .levels import LEVELS, Level
 from .model import STEP_ORDER, EngagementModel
-from .parameters import LEVELS
 from .scenario import Scenario, ScenarioError, from_dict, load
 
-__all__ = ["EngagementModel", "STEP_ORDER", "LEVELS", "Scenario", "ScenarioError", "load", "from_dict"]
+__all__ = ["EngagementModel", "STEP_ORDER", "LEVELS", "Level", "Scenario", "ScenarioError", "load", "from_dict"]
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mesa
 
-from .parameters import LEVELS
+from .levels import LEVELS
 
 
 class Customer(mesa.Agent):
@@ -26,7 +26,7 @@ class Customer(mesa.Agent):
     @property
     def company(self) -> str | None:
         c = int(self._state.company[self.index])
-        return self.model.market.names[c] if c < self.model.market.none else None
+        return self.model.market.names[c] if c < self.model.market.no_company else None
 
     @property
     def level(self) -> str:
@@ -35,7 +35,7 @@ class Customer(mesa.Agent):
 
     def _current(self, array):
         c = int(self._state.company[self.index])
-        return float(array[self.index, c]) if c < self.model.market.none else 0.0
+        return float(array[self.index, c]) if c < self.model.market.no_company else 0.0
 
     @property
     def bond(self) -> float:

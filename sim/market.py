@@ -1,8 +1,10 @@
-"""The market: each company's parameters as arrays (one entry per company plus "none"), and a tally.
+"""The market: the companies' parameters as arrays, the social network, and the step counter.
 
-Interventions change a company's parameters for a window of steps; `Market.effective(step)` applies
-the ones active at that step on top of the scenario's values. Arrays have a last, neutral entry for
-"none" so that `array[state.company]` works for prospects too.
+Each company parameter is an array with one entry per company and a last, neutral entry for "no
+company" (index `no_company`), so that `array[state.company]` works for prospects too.
+Interventions change a company's parameters for a window of steps: `apply_interventions()` merges
+the ones active at the current step into the scenario's values. The market counts its own steps
+(`advance()`), so every mechanism reads the same step from it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import copy
 
 import numpy as np
 
-from .parameters import LEVELS, PROGRAMME_TARGETS, PROGRAMMES
+from .network import Network
+from .parameters import PROGRAMME_TARGETS, PROGRAMMES
 
 F32 = np.float32
 
@@ -29,10 +32,12 @@ def merge(base: dict, changes: dict) -> dict:
 class Market:
     """Companies' effective parameters at the current step, as arrays indexed by company."""
 
-    def __init__(self, companies: dict[str, dict], focal: str, interventions: list[dict]):
+    def __init__(self, companies: dict[str, dict], focal: str, interventions: list[dict], network: Network):
         self.names = list(companies)
         self.focal = self.names.index(focal)
-        self.none = len(self.names)
+        self.no_company = len(self.names)  # the index of "nobody's customer" in every per-company array
+        self.network = network
+        self.step = 0
         self.base = [companies[name] for name in self.names]
         self.interventions = list(interventions)  # own list: events scheduled later leave the scenario alone
         self.active_key: tuple | None = None
@@ -43,6 +48,11 @@ class Market:
     def size(self) -> int:
         return len(self.names)
 
+    def advance(self) -> int:
+        """Start the next step; returns its number (the first step is 1, as Mesa counts)."""
+        self.step += 1
+        return self.step
+
     def active(self, step: int) -> tuple[int, ...]:
         return tuple(i for i, event in enumerate(self.interventions)
                      if event["at"] <= step and (event["until"] is None or step < event["until"]))
@@ -52,8 +62,9 @@ class Market:
         self.interventions.append(event)
         self.active_key = None  # recompute the active set and the company arrays at the next update
 
-    def update(self, step: int) -> None:
-        key = self.active(step)
+    def apply_interventions(self) -> None:
+        """Company parameters as changed by the interventions active at the current step."""
+        key = self.active(self.step)
         if key == self.active_key:
             return
         self.active_key = key
@@ -99,37 +110,3 @@ class Market:
             }
         self.best_quality = float(self.quality[:-1].max())
 
-
-class Tally:
-    """What happened in one step, counted per company (the rows of timeseries.csv are built from it).
-
-    Mechanisms also leave signals here for later mechanisms of the same step: `company_before` (set by
-    the model), `failed` (service -> complaints), `ad_seen` (advertising -> switching), `heard_praise`
-    (word of mouth -> switching), `speakers` (word of mouth, one entry per message) and
-    `complaint_outcomes` (complaints: rows that complained, were recovered, quickly, or gave up).
-    """
-
-    COUNTS = ("interactions", "failures", "complaints", "silent_failures", "recoveries", "quick_recoveries",
-              "abandoned_complaints", "praise", "warnings", "lost", "gained", "acquired", "referrals",
-              "lapsed", "programme_touches", "ad_exposures")
-    MONEY = ("revenue", "cost_advertising", "cost_service", "cost_complaints", "cost_programmes")
-
-    def __init__(self, n_companies: int):
-        size = n_companies + 1
-        for name in self.COUNTS:
-            setattr(self, name, np.zeros(size, np.int64))
-        for name in self.MONEY:
-            setattr(self, name, np.zeros(size, np.float64))
-        self.transitions = np.zeros((len(LEVELS), len(LEVELS)), np.int64)
-        # who spoke and who left, by the speaker's or leaver's level at the start of the step
-        self.praise_by_level = np.zeros(len(LEVELS) + 1, np.int64)
-        self.warnings_by_level = np.zeros(len(LEVELS) + 1, np.int64)
-        self.warnings_about_former = 0
-        self.lost_by_level = np.zeros(len(LEVELS) + 1, np.int64)
-
-    def count(self, name: str, company: np.ndarray, mask: np.ndarray | None = None, weights=None) -> None:
-        """Add per-company counts of the people in `mask` (or weights) to counter `name`."""
-        target = getattr(self, name)
-        chosen = company if mask is None else company[mask]
-        w = None if weights is None else (weights if mask is None else weights[mask])
-        target += np.bincount(chosen, weights=w, minlength=target.size)[: target.size].astype(target.dtype)

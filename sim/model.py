@@ -19,7 +19,8 @@ from . import network as networks
 from . import scenario as scenarios
 from . import state as states
 from .agents import Company, Customer
-from .market import Market, Tally
+from .levels import LEVELS
+from .market import Market
 from .mechanisms import (
     advertising,
     bond,
@@ -33,8 +34,8 @@ from .mechanisms import (
     switching,
     word_of_mouth,
 )
-from .parameters import LEVELS
 from .streams import Streams
+from .tally import COUNTS, MONEY, Tally
 
 # The order of a step, written down once. `python -m sim describe` prints it.
 STEP_ORDER = (
@@ -51,29 +52,6 @@ STEP_ORDER = (
     ("money", money),  # revenue by engagement (costs were counted where incurred)
 )
 
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
-
-
-def resolve_scenario(scenario=None, overrides: dict | None = None, **parameters) -> scenarios.Scenario:
-    """A Scenario from a Scenario, a path, a bundled name, a dict or None, with overrides applied.
-
-    Keyword parameters use `__` for nesting (`companies__focal__price=0.9`), which is how Mesa's
-    batch_run and SolaraViz pass values to the model.
-    """
-    if isinstance(scenario, scenarios.Scenario):
-        resolved = scenario
-    elif isinstance(scenario, dict) or scenario is None:
-        resolved = scenarios.from_dict(scenario or {})
-    else:
-        path = Path(scenario)
-        if not path.exists() and (BUNDLED / f"{scenario}.yaml").exists():
-            path = BUNDLED / f"{scenario}.yaml"
-        resolved = scenarios.load(path)
-    changes = dict(overrides or {})
-    changes.update({key.replace("__", "."): value for key, value in parameters.items()})
-    return resolved.with_overrides(changes) if changes else resolved
-
-
 def timeseries_columns(companies: list[str]) -> list[str]:
     """Columns of `EngagementModel.timeseries()` (after `replication`) for these company names."""
     columns = ["step", "prospects"]
@@ -81,8 +59,8 @@ def timeseries_columns(companies: list[str]) -> list[str]:
         columns += [f"{name}_customers", f"{name}_market_share"]
         columns += [f"{name}_{level}" for level in LEVELS]
         columns += [f"{name}_{level}_share" for level in LEVELS]
-        columns += [f"{name}_{count}" for count in Tally.COUNTS]
-        columns += [f"{name}_{money_}" for money_ in Tally.MONEY] + [f"{name}_cost"]
+        columns += [f"{name}_{count}" for count in COUNTS]
+        columns += [f"{name}_{money}" for money in MONEY] + [f"{name}_cost"]
     columns += [f"{a}_to_{b}" for a in LEVELS for b in LEVELS if a != b]
     return columns
 
@@ -98,7 +76,7 @@ class EngagementModel(mesa.Model):
     """
 
     def __init__(self, scenario=None, *, rng=None, seed=None, overrides: dict | None = None, **parameters: Any):
-        resolved = resolve_scenario(scenario, overrides, **parameters)
+        resolved = scenarios.resolve(scenario, overrides, **parameters)
         if rng is None and seed is None:
             rng = resolved.data["seed"]
         super().__init__(rng=rng if rng is not None else seed)
@@ -106,18 +84,17 @@ class EngagementModel(mesa.Model):
         self.market_scenario = resolved
         self.params = params = resolved.data
         self.streams = Streams(int(self.rng.integers(2**63)))
-        self.market = market = Market(params["companies"], params["focal"], params["interventions"])
-        market.step = 0
         base_dir = Path(resolved.source).parent if resolved.source.endswith((".yaml", ".yml")) else Path.cwd()
         try:
-            market.network = networks.build(params["network"], params["customers"],
-                                            self.streams.generator("network", 0), base_dir)
+            network = networks.build(params["network"], params["customers"], self.streams.generator("network", 0),
+                                     base_dir)
         except ValueError as error:  # a malformed edge list: the message names its file and line
             raise scenarios.ScenarioError(str(error)) from None
+        self.market = market = Market(params["companies"], params["focal"], params["interventions"], network)
         self.state = states.create(params, market.size, self.streams.generator("population", 0),
                                    market.quality[:-1])
         bond.cap(self.state, params)
-        self.state.level = levels.current(self.state, params, market.none)
+        self.state.level = levels.current(self.state, params, market.no_company)
         self.timings = {name: 0.0 for name, _ in STEP_ORDER}
 
         self.companies = [Company(self, name, i) for i, name in enumerate(market.names)]
@@ -128,7 +105,7 @@ class EngagementModel(mesa.Model):
 
         self.columns = timeseries_columns(market.names)
         self.records: list[np.ndarray] = []
-        self.last_tally = Tally(market.size)
+        self.last_tally = Tally(market.size + 1)
         self._record(self.last_tally)
         focal = market.focal
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -139,9 +116,8 @@ class EngagementModel(mesa.Model):
 
     # --- Mesa interface -------------------------------------------------------------------------
     def step(self) -> None:
-        tally = Tally(self.market.size)
-        tally.company_before = self.state.company.copy()
-        self.market.step = self.steps
+        tally = Tally(self.market.size + 1, company_before=self.state.company.copy())
+        self.market.advance()
         for name, mechanism in STEP_ORDER:
             start = time.perf_counter()
             mechanism.step(self.state, self.market, self.params, self.streams.stream(name, self.steps), tally)
@@ -181,7 +157,7 @@ class EngagementModel(mesa.Model):
 
     def _count_levels(self) -> np.ndarray:
         size = self.market.size
-        has = self.state.company < self.market.none
+        has = self.state.company < self.market.no_company
         pairs = self.state.company[has].astype(np.int64) * len(LEVELS) + self.state.level[has]
         return np.bincount(pairs, minlength=size * len(LEVELS)).reshape(size, len(LEVELS))
 
@@ -194,8 +170,8 @@ class EngagementModel(mesa.Model):
             row += [customers, customers / n]
             row += list(counts[c])
             row += list(counts[c] / customers) if customers else [0.0] * len(LEVELS)
-            row += [getattr(tally, count)[c] for count in Tally.COUNTS]
-            costs = [getattr(tally, m)[c] for m in Tally.MONEY]
+            row += [tally.counts[count][c] for count in COUNTS]
+            costs = [tally.money[m][c] for m in MONEY]
             row += costs + [sum(costs[1:])]
         transitions = tally.transitions
         row += [transitions[a, b] for a in range(len(LEVELS)) for b in range(len(LEVELS)) if a != b]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-LEVELS = ("indifferent", "involved", "passionate", "disengaged", "hostile")
+from .levels import LEVELS
+
 PROGRAMMES = ("participation", "appreciation", "sensation")
 NETWORK_KINDS = ("watts_strogatz", "barabasi_albert", "erdos_renyi", "complete", "edge_list")
 PROGRAMME_TARGETS = ("all", "random", *LEVELS)

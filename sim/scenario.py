@@ -5,13 +5,13 @@ for example::
 
     scenarios/bad.yaml:7: companies.focal.prise: unknown key (did you mean 'price'?)
 
-YAML is read with PyYAML's safe loader, so tags that would construct Python objects are refused.
+A scenario can be named by a path or by the name of a bundled scenario (`baseline`,
+`markets/high_failure`); `find` is the one place that decides which file that is.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +20,57 @@ from typing import Any
 import yaml
 
 from . import parameters as params
+from .errors import ScenarioError
+from .yaml_input import describe_value, did_you_mean, read_yaml_file
 
 Origin = int | str  # a line number in the file, or a label such as "--set a.b=1"
+BUNDLED = Path(__file__).resolve().parent / "scenarios"  # package data: installed with the package
+
+__all__ = ["BUNDLED", "Scenario", "ScenarioError", "bundled_names", "find", "from_dict", "load", "resolve",
+           "validate"]
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot run; `str()` is the one-line message shown to the user."""
+def bundled_names() -> list[str]:
+    """Names of the bundled market scenarios (`baseline`, `markets/high_failure`, ...)."""
+    skip = {"policies", "sweeps", "targets"}
+    return sorted(str(path.relative_to(BUNDLED).with_suffix("")) for path in BUNDLED.rglob("*.yaml")
+                  if path.relative_to(BUNDLED).parts[0] not in skip)
+
+
+def find(name_or_path: str | Path, kind: str = "scenario", base: Path | None = None) -> Path:
+    """The file a user meant: a path (relative to `base`, else the working folder) or a bundled name.
+
+    `baseline`, `baseline.yaml` and `markets/high_failure` name bundled files; an existing path wins.
+    Raises ScenarioError (one line) when neither exists.
+    """
+    text = str(name_or_path)
+    candidates = [Path(text)] if base is None else [base / text, Path(text)]
+    candidates += [BUNDLED / text, BUNDLED / f"{text}.yaml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    for candidate in candidates[:1]:
+        if candidate.is_dir():
+            raise ScenarioError(f"{text}: is a folder; expected a {kind} YAML file or a bundled name")
+    raise ScenarioError(f"{text}: no such file and no bundled {kind} of that name; expected a YAML file or "
+                        f"one of: {', '.join(bundled_names())}")
+
+
+def resolve(scenario=None, overrides: dict | None = None, **parameters) -> Scenario:
+    """A Scenario from a Scenario, a path, a bundled name, a dict or None, with overrides applied.
+
+    Keyword parameters use `__` for nesting (`companies__focal__price=0.9`), which is how Mesa's
+    batch_run and SolaraViz pass values to the model.
+    """
+    if isinstance(scenario, Scenario):
+        resolved = scenario
+    elif isinstance(scenario, dict) or scenario is None:
+        resolved = from_dict(scenario or {})
+    else:
+        resolved = load(scenario)
+    changes = dict(overrides or {})
+    changes.update({key.replace("__", "."): value for key, value in parameters.items()})
+    return resolved.with_overrides(changes) if changes else resolved
 
 
 @dataclass
@@ -96,33 +141,9 @@ def set_path(raw: dict, dotted: str, value: Any, origins: dict, label: str) -> N
     origins[tuple(parts)] = label
 
 
-def read_yaml_file(path: str | Path, kind: str = "scenario",
-                   expected: str = "a mapping of scenario keys (at least 'customers:' or 'steps:')",
-                   error: type[ScenarioError] = ScenarioError) -> tuple[dict, dict[tuple, int]]:
-    """Read a YAML file of some `kind` (scenario, policies, sweep) safely, with the line of every key.
-
-    A missing file, a folder, non-UTF-8 bytes, an empty file and malformed YAML each raise `error`
-    with one line naming the file (and line) and saying what was `expected`.
-    """
-    path = Path(path)
-    source = str(path)
-    if not path.exists():
-        raise error(f"{source}: no such file; expected a {kind} YAML file")
-    if path.is_dir():
-        raise error(f"{source}: is a folder; expected a {kind} YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise error(f"{source}:1: the file is not UTF-8 text; expected a {kind} YAML file") from None
-    try:
-        return parse_yaml(text, source, expected)
-    except ScenarioError as problem:
-        raise error(str(problem)) from None
-
-
 def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
-    """Read, check and resolve a scenario file; raises ScenarioError with a one-line message."""
-    path = Path(path)
+    """Read, check and resolve a scenario file (a path or a bundled name); raises ScenarioError (one line)."""
+    path = find(path)
     source = str(path)
     raw, origins = read_yaml_file(path)
     raw.setdefault("name", path.stem)
@@ -142,68 +163,7 @@ def from_dict(raw: dict[str, Any] | None = None, source: str = "<dict>") -> Scen
     return validate(raw, source, {})
 
 
-def parse_yaml(text: str, source: str,
-               expected: str = "a mapping of scenario keys (at least 'customers:' or 'steps:')",
-               ) -> tuple[dict, dict[tuple, int]]:
-    """Safe-load YAML text, returning the data and the line of every key path."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ScenarioError(f"{source}:1: the file is empty; expected {expected}")
-        origins: dict[tuple, int] = {}
-        _record_lines(node, (), origins, source)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        what = (error.problem or "malformed YAML").strip()
-        if "could not determine a constructor" in what or str(error.problem).startswith("could not"):
-            what = f"tag not allowed ({what.split('tag')[-1].strip()}); scenarios are plain data"
-        raise ScenarioError(f"{source}:{line}: malformed YAML: {what}") from None
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{source}:1: malformed YAML: {error}") from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}:{node.start_mark.line + 1}: (top level): expected {expected}, "
-                            f"got {_describe(data)}")
-    return data, origins
-
-
-def _record_lines(node, path: tuple, origins: dict, source: str) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dotted = ".".join(map(str, (*path, key)))
-                raise ScenarioError(f"{source}:{key_node.start_mark.line + 1}: {dotted}: key given twice; "
-                                    "expected each key once")
-            seen.add(key)
-            _record_lines(value_node, (*path, key), origins, source)
-            origins[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_lines(item, (*path, str(index)), origins, source)
-            origins[(*path, str(index))] = item.start_mark.line + 1
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    return f"{value!r}"
-
-
-class _Checker:
+class Checker:
     """Walks raw data against a schema, producing resolved values or one-line errors."""
 
     def __init__(self, source: str, origins: dict[tuple, Origin]):
@@ -223,7 +183,7 @@ class _Checker:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            raise self.error(path, f"expected a mapping of keys, got {_describe(raw)}")
+            raise self.error(path, f"expected a mapping of keys, got {describe_value(raw)}")
         resolved = copy.deepcopy(base) if base is not None else params.defaults(schema)
         for key, value in raw.items():
             if not isinstance(key, str):
@@ -245,22 +205,22 @@ class _Checker:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise self.error(path, f"expected a whole number, got {_describe(value)}")
+                raise self.error(path, f"expected a whole number, got {describe_value(value)}")
         elif kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.error(path, f"expected a number, got {_describe(value)}")
+                raise self.error(path, f"expected a number, got {describe_value(value)}")
             value = float(value)
             if not math.isfinite(value):
                 raise self.error(path, f"expected a finite number, got {value}")
         elif kind == "bool":
             if not isinstance(value, bool):
-                raise self.error(path, f"expected true or false, got {_describe(value)}")
+                raise self.error(path, f"expected true or false, got {describe_value(value)}")
         elif kind in ("str", "path"):
             if not isinstance(value, str):
-                raise self.error(path, f"expected text, got {_describe(value)}")
+                raise self.error(path, f"expected text, got {describe_value(value)}")
         elif kind == "choice":
             if value not in spec.choices:
-                raise self.error(path, f"expected one of {', '.join(spec.choices)}, got {_describe(value)}"
+                raise self.error(path, f"expected one of {', '.join(spec.choices)}, got {describe_value(value)}"
                                  + did_you_mean(str(value), spec.choices))
         if kind in ("int", "float"):
             if spec.low is not None and value < spec.low:
@@ -270,17 +230,12 @@ class _Checker:
         return value
 
 
-def did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else f"; expected one of: {', '.join(map(str, options))}"
-
-
 def validate(raw: dict[str, Any], source: str = "<dict>", origins: dict | None = None) -> Scenario:
     """Check raw scenario data against the schema and resolve every default."""
     origins = origins or {}
-    check = _Checker(source, origins)
+    check = Checker(source, origins)
     if not isinstance(raw, dict):
-        raise check.error((), f"expected a mapping of scenario keys, got {_describe(raw)}")
+        raise check.error((), f"expected a mapping of scenario keys, got {describe_value(raw)}")
     written = copy.deepcopy(raw)
     raw = dict(raw)
     raw_companies = raw.pop("companies", None)
@@ -291,7 +246,7 @@ def validate(raw: dict[str, Any], source: str = "<dict>", origins: dict | None =
         raw_companies = copy.deepcopy(params.DEFAULT_COMPANIES)
     if not isinstance(raw_companies, dict) or not raw_companies:
         raise check.error(("companies",), "expected a mapping of company names to their parameters, "
-                          f"got {_describe(raw_companies)}")
+                          f"got {describe_value(raw_companies)}")
     companies = {}
     for name, company in raw_companies.items():
         if not isinstance(name, str) or not name.isidentifier():
@@ -316,17 +271,17 @@ def validate(raw: dict[str, Any], source: str = "<dict>", origins: dict | None =
     return Scenario(data, source, origins, written)
 
 
-def _check_interventions(check: _Checker, raw: Any, companies: dict) -> list[dict]:
+def _check_interventions(check: Checker, raw: Any, companies: dict) -> list[dict]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise check.error(("interventions",), f"expected a list of interventions, got {_describe(raw)}")
+        raise check.error(("interventions",), f"expected a list of interventions, got {describe_value(raw)}")
     resolved = []
     for index, item in enumerate(raw):
         path = ("interventions", index)
         if not isinstance(item, dict):
             raise check.error(path, f"expected a mapping such as {{at: 30, company: focal, price: 0.9}}, "
-                              f"got {_describe(item)}")
+                              f"got {describe_value(item)}")
         if "at" not in item:
             raise check.error(path, "expected an 'at' key giving the step at which it starts")
         if "company" not in item:
@@ -370,7 +325,7 @@ def _label(item: dict) -> str:
     return f"{item['company']}: " + ", ".join(parts)
 
 
-def _check_consistency(check: _Checker, data: dict) -> None:
+def _check_consistency(check: Checker, data: dict) -> None:
     levels = data["levels"]
     if levels["passionate"] <= levels["involved"]:
         raise check.error(("levels", "passionate"), f"expected a bond above levels.involved "

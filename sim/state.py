@@ -1,7 +1,7 @@
 """Customer state in NumPy arrays: one row per person, one column per company where a score is per brand.
 
-People with no company are prospects (company index == number of companies, "none"). Per-brand
-scores (trust, identification) have an extra last column for "none" so that gathers never need a
+People with no company are prospects (company index == number of companies, `Market.no_company`). Per-brand
+scores (trust, identification) have an extra last column for "no company" so that gathers never need a
 branch. Everything is single precision: a million people take about 120 MB.
 """
 
@@ -11,9 +11,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .parameters import LEVELS
+from .levels import PROSPECT
 
-PROSPECT = len(LEVELS)  # level code of people who are nobody's customer
 F32 = np.float32
 
 
@@ -76,19 +75,19 @@ def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_q
     n = scenario["customers"]
     traits = scenario["traits"]
     initial = scenario["initial"]
-    none = n_companies
+    no_company = n_companies
 
     shares = np.array([c["initial_share"] for c in scenario["companies"].values()])
     company = np.searchsorted(np.cumsum(shares), rng.random(n), side="right").astype(np.int8)
-    company[company > n_companies] = none
-    has = company < none
+    company[company > n_companies] = no_company
+    has = company < no_company
 
     trust = beta_trait(rng, n * (n_companies + 1), initial["trust"]["mean"], initial["trust"]["spread"])
     trust = trust.reshape(n, n_companies + 1)
-    trust[:, none] = 0
+    trust[:, no_company] = 0
     identification = np.clip(initial["identification"]["mean"] + initial["identification"]["spread"]
                              * rng.standard_normal((n, n_companies + 1)), -1, 1).astype(F32)
-    identification[:, none] = 0
+    identification[:, no_company] = 0
     bond = np.clip(initial["bond"]["mean"] + initial["bond"]["spread"] * rng.standard_normal(n), -1, 1).astype(F32)
     bond[~has] = 0
     # customers identify with their own brand as much as their bond says, so the start is near balance
@@ -125,7 +124,7 @@ def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_q
         level=np.full(n, PROSPECT, np.int8),
         trust=trust,
         identification=identification,
-        former_company=np.full(n, none, np.int8),
+        former_company=np.full(n, no_company, np.int8),
         former_anger=np.zeros(n, F32),
     )
     return state

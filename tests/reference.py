@@ -10,7 +10,7 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
     companies = market.size
     seen = promotion_draw[:, None] < market.promotion_reach[None, :companies]
     offer = market.price[None, :companies] * (1 - market.promotion_discount[None, :companies] * seen)
-    has = company < market.none
+    has = company < market.no_company
     rows = np.flatnonzero(has)
     offer[rows, company[rows]] = np.inf
     own_price = np.maximum(market.price[company], 1e-9)
@@ -28,10 +28,3 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
     cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)
     pressure = np.where(has, pressure / cost, 0)
     return pressure, offer, sensitivity
-
-
-def _unused_hazard(state, market, params, promotion_draw: np.ndarray) -> np.ndarray:
-    pressure, _, _ = leaving_pressure(state, market, params, promotion_draw)
-    return -np.expm1(-pressure)
-
-

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.app as app
+import sim.app.page as app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -114,7 +114,7 @@ def test_network_layout_is_computed_once_and_figures_update_in_place():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (["no_such_scenario.yaml"], "no such scenario"),
+    (["no_such_scenario.yaml"], "no such file and no bundled scenario"),
     (["--port", "70000"], "--port"),
 ])
 def test_app_command_refuses_bad_input_in_one_line(arguments, message):

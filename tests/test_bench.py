@@ -14,10 +14,10 @@ import mesa
 import numpy as np
 import pytest
 
-from sim import bench
 from sim.cli import main as cli_main
+from sim.experiments import benchmark as bench
+from sim.levels import LEVELS
 from sim.model import STEP_ORDER, EngagementModel
-from sim.parameters import LEVELS
 
 per_agent_model = bench.load_per_agent_module()
 

@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import cli, compare
+from sim import cli
 from sim import scenario as scenarios
-from sim.metrics import summarize
-from sim.runner import run_one
+from sim.experiments import compare
+from sim.experiments.metrics import summarize
+from sim.experiments.replications import run_one
 
 MARKET = """\
 name: small_market
@@ -197,33 +198,35 @@ def test_bad_policies_file_is_one_line_with_file_line_and_key_and_writes_nothing
 
 
 def test_interrupted_run_resumes_without_recomputing_and_gives_the_same_tables(tmp_path, monkeypatch, capsys):
+    from sim.experiments import jobs as engine
+
     market = write_market(tmp_path, steps=30)
     policies = tmp_path / "policies.yaml"
     policies.write_text("policies:\n  baseline: {}\n  cheaper: {companies.focal.price: 0.9}\n")
     args = [market, "--policies", policies, "--replications", 3, "--quiet"]
-    real_run_job, calls = compare.run_job, []
+    real_execute, calls = engine.execute, []
 
     def interrupted_after_three(job, *rest):
         if len(calls) == 3:
             raise KeyboardInterrupt
         calls.append(job)
-        return real_run_job(job, *rest)
+        return real_execute(job, *rest)
 
     out = tmp_path / "resumed"
-    monkeypatch.setattr(compare, "run_job", interrupted_after_three)
+    monkeypatch.setattr(engine, "execute", interrupted_after_three)
     assert run_cli(*args, "--workers", 1, "--out", out) == 130
-    kept = sorted(out.glob("parts/*/*/*.json"))
+    kept = sorted(out.glob("parts/*/*/*.parquet"))
     assert len(kept) == 3 and not (out / "report.md").exists()
     times = {path: path.stat().st_mtime_ns for path in kept}
 
     counted = []
-    monkeypatch.setattr(compare, "run_job", lambda job, *rest: counted.append(job) or real_run_job(job, *rest))
+    monkeypatch.setattr(engine, "execute", lambda job, *rest: counted.append(job) or real_execute(job, *rest))
     assert run_cli(*args, "--workers", 1, "--out", out) == 0
     assert len(counted) == 3  # only the three missing replications ran
-    assert {job.part for job in counted}.isdisjoint(times)
+    assert {out / "parts" / f"{job.key}.parquet" for job in counted}.isdisjoint(times)
     assert all(path.stat().st_mtime_ns == time for path, time in times.items())
 
-    monkeypatch.setattr(compare, "run_job", real_run_job)
+    monkeypatch.setattr(engine, "execute", real_execute)
     fresh = tmp_path / "fresh"
     assert run_cli(*args, "--workers", 2, "--out", fresh) == 0  # in parallel, in one go
     for table in ("summary.csv", "replications.csv", "ranking.csv", "over_time.csv"):
@@ -266,13 +269,13 @@ def test_ctrl_c_on_a_parallel_run_keeps_finished_parts_and_the_rerun_only_runs_t
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), text=True)
     deadline = time.monotonic() + 240
-    while len(list(out.glob("parts/*/*/*.json"))) < 2 and time.monotonic() < deadline and process.poll() is None:
+    while len(list(out.glob("parts/*/*/*.parquet"))) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGINT)
     _, error = process.communicate(timeout=60)
     assert process.returncode == 130, error
     assert "Traceback" not in error
-    kept = len(list(out.glob("parts/*/*/*.json")))
+    kept = len(list(out.glob("parts/*/*/*.parquet")))
     assert 2 <= kept < 60 and not (out / "report.md").exists()
 
     assert subprocess.run(command, capture_output=True, text=True, timeout=600).returncode == 0
@@ -283,8 +286,8 @@ def test_ctrl_c_on_a_parallel_run_keeps_finished_parts_and_the_rerun_only_runs_t
 
 def test_policy_scenarios_keep_the_market_as_written():
     """A policy's scenario can take further overrides without losing the market or the policy."""
-    from sim import compare as comparing
     from sim import scenario as scenarios
+    from sim.experiments import compare as comparing
 
     root = Path(__file__).resolve().parent.parent
     market = scenarios.load(root / "scenarios" / "fan_programme.yaml")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim.levels import PROSPECT
 from sim.mechanisms import bond, levels, switching
-from sim.state import PROSPECT
 
 from .reference import leaving_pressure as reference_pressure
 
@@ -26,7 +26,7 @@ def test_leaving_pressure_matches_numpy(busy_model):
     expected_pressure, _, expected_sensitivity = reference_pressure(m.state, m.market, m.params, draw)
     np.testing.assert_allclose(sensitivity, expected_sensitivity, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(pressure, expected_pressure, rtol=1e-4, atol=1e-9)
-    assert (pressure[m.state.company == m.market.none] == 0).all()
+    assert (pressure[m.state.company == m.market.no_company] == 0).all()
     np.testing.assert_array_equal(leaves, draw < -np.expm1(-pressure.astype(np.float64)))
 
 
@@ -46,7 +46,7 @@ def test_bond_kernel_matches_numpy(busy_model):
 def test_levels_kernel_matches_reading(busy_model):
     m = busy_model
     state = m.state
-    expected = levels.current(state, m.params, m.market.none)
+    expected = levels.current(state, m.params, m.market.no_company)
     previous = state.level.copy()
 
     class Tally:
@@ -55,7 +55,7 @@ def test_levels_kernel_matches_reading(busy_model):
 
     levels.step(state, m.market, m.params, None, Tally)
     np.testing.assert_array_equal(state.level, expected)
-    stayed = (state.company < m.market.none) & (previous < PROSPECT)
+    stayed = (state.company < m.market.no_company) & (previous < PROSPECT)
     counts = np.zeros((5, 5), np.int64)
     np.add.at(counts, (previous[stayed], expected[stayed]), 1)
     np.testing.assert_array_equal(Tally.transitions, counts)
@@ -69,8 +69,8 @@ def test_threaded_and_serial_kernels_agree(busy_model):
     s, p = m.state, m.params["switching"]
     draw = np.random.default_rng(1).random(s.n).astype(np.float32)
     args = (s.company, s.bond, s.anger, s.tenure, s.participation, s.advocacy, s.price_sensitivity, draw, draw,
-            m.market.price, m.market.promotion_reach, m.market.promotion_discount, m.market.none, p["base_hazard"],
-            p["bond_sensitivity"], p["habit"], p["anger_hazard"], p["price_response"], p["promotion_response"],
+            m.market.price, m.market.promotion_reach, m.market.promotion_discount, m.market.no_company,
+            p["base_hazard"], p["bond_sensitivity"], p["habit"], p["anger_hazard"], p["price_response"], p["promotion_response"],
             p["participation_price_damping"], p["engaged_price_damping"], m.params["levels"]["passionate"],
             p["participation_lock"], p["advocacy_lock"])
     serial, threaded = kernels.leaving_pressure.serial(*args), kernels.leaving_pressure.threaded(*args)

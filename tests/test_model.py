@@ -5,7 +5,7 @@ import pytest
 
 import sim
 from sim import network as networks
-from sim.parameters import LEVELS
+from sim.levels import LEVELS
 
 SMALL = {"customers": 600, "steps": 30}
 
@@ -154,14 +154,15 @@ def test_advertising_moves_identification():
     assert gain.mean() > 0.05 and (gain >= -1e-6).mean() > 0.95
 
     # attention, one step of the mechanism alone: same identification, different feelings
-    from sim.market import Tally
     from sim.mechanisms import advertising
+    from sim.tally import Tally
 
     model = sim.EngagementModel({**loud, "companies": {"focal": {"initial_share": 1.0, "advertising": {
         "reach": 1.0, "effect": 0.1}}}}, rng=3)
     state = model.state
     state.identification[:] = 0
     state.bond[:] = np.where(np.arange(state.n) % 2 == 0, 0.0, 0.5).astype(np.float32)  # indifferent, involved
-    advertising.step(state, model.market, model.params, model.streams.stream("advertising", 1), Tally(1))
+    stream = model.streams.stream("advertising", 1)
+    advertising.step(state, model.market, model.params, stream, Tally(model.market.size + 1))
     moved = state.identification[:, 0]
     assert moved[1::2].mean() > 2 * moved[0::2].mean() > 0

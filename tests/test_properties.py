@@ -7,7 +7,7 @@ Seeds are fixed; each experiment was also checked on seeds 1-5, and its criterio
 
 import pytest
 
-from sim.properties import PROPERTIES
+from sim.validation.properties import PROPERTIES
 
 
 @pytest.mark.parametrize("name", list(PROPERTIES))

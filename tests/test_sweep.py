@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import sweep as sweeps
-from sim.analyze import analyze, influence_ranking, point_means, sobol_indices
 from sim.cli import main as cli_main
-from sim.executors import DaskExecutor, LocalExecutor
+from sim.experiments import sweep as sweeps
+from sim.experiments.executors import DaskExecutor, LocalExecutor
+from sim.experiments.sweep.analysis import analyze, influence_ranking, point_means, sobol_indices
 
 TINY = """\
 name: tiny
@@ -274,13 +274,13 @@ def test_an_interrupted_sweep_resumes_without_recomputing(tiny, local_table, loc
 def test_a_results_folder_of_another_sweep_is_refused_and_changed_code_is_flagged(tiny, tmp_path, capsys):
     other = sweeps.load(write(tmp_path, TINY.replace("replications: 2", "replications: 3"), "other.yaml"))
     out = tmp_path / "out"
-    sweeps.ResultStore(out, tiny)
+    sweeps.SweepFolder(out, tiny)
     with pytest.raises(sweeps.SweepError, match="different sweep"):
         sweeps.run(other, out, progress=False)
     described = json.loads((out / "sweep.json").read_text())
     (out / "sweep.json").write_text(json.dumps({**described, "code": "an older version"}))
     capsys.readouterr()
-    sweeps.ResultStore(out, tiny)
+    sweeps.SweepFolder(out, tiny)
     assert "code (sim/*.py) changed" in capsys.readouterr().err
 
 
@@ -304,10 +304,10 @@ def test_killing_the_sweep_command_and_rerunning_it_completes_the_same_table(tin
 
 def test_analyze_a_grid_writes_table_plots_heatmaps_and_summary(tiny, local_table, tmp_path):
     folder = tmp_path / "grid"
-    store = sweeps.ResultStore(folder, tiny)
-    for row in local_table.to_dict("records"):
-        store.add(int(row["run"]), row)
-    assert store.write_table() is not None
+    results = sweeps.SweepFolder(folder, tiny)
+    for job, (_, row) in zip(sweeps.jobs(tiny), local_table.iterrows(), strict=True):
+        results.parts.write(job.key, job.fingerprint, row.to_frame().T.astype(local_table.dtypes.to_dict()))
+    assert results.write_table(sweeps.jobs(tiny)) is not None
     target = analyze(folder)
     table = pd.read_csv(target / "table.csv")
     assert len(table) == tiny.runs and {"run", "point", "replication", "fans"} <= set(table.columns)

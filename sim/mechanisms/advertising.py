@@ -18,16 +18,16 @@ from .. import kernels
 from ..streams import uniform
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     n, companies = state.n, market.size
-    draw = uniform(rng, (companies, n)) if market.ad_reach[:companies].any() else np.ones((companies, n), np.float32)
-    prospects = np.flatnonzero(state.company == market.none)
+    draw = uniform(stream, (companies, n)) if market.ad_reach[:companies].any() else np.ones((companies, n), np.float32)
+    prospects = np.flatnonzero(state.company == market.no_company)
     # switching needs to know which prospects saw which advertisement
     tally.ad_seen = (prospects, draw[:, prospects].T < market.ad_reach[None, :companies])
     exposures = np.zeros(companies + 1, np.int64)
     identification = params["identification"]
     kernels.advertise(state.identification, draw, state.company, state.bond, market.ad_reach, market.ad_effect,
-                      market.none, identification["fading"], identification["indifferent_attention"],
+                      market.no_company, identification["fading"], identification["indifferent_attention"],
                       params["levels"]["involved"], exposures)
-    tally.ad_exposures += exposures
-    tally.cost_advertising += exposures * market.ad_cost
+    tally.counts["ad_exposures"] += exposures
+    tally.money["cost_advertising"] += exposures * market.ad_cost

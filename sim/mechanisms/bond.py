@@ -54,11 +54,12 @@ def cap(state, params) -> None:
     state.bond[state.company == state.trust.shape[1] - 1] = 0
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     b = params["bond"]
     kernels.update_bond(
         state.bond, state.company, state.identification, state.trust, state.peak, state.end, state.participation,
-        state.appreciation, state.sensation, state.anger, state.relationships, market.none, b["rate"], b["fall_rate"],
+        state.appreciation, state.sensation, state.anger, state.relationships, market.no_company, b["rate"],
+        b["fall_rate"],
         b["identification_weight"], b["experience_weight"], b["relational_weight"], b["anger_weight"],
         b["participation_weight"], b["appreciation_weight"], b["sensation_weight"], params["memory"]["peak_weight"],
         b["capacity"], b["crowding"], params["trust"]["gate"], params["levels"]["involved"])

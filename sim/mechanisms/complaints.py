@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..streams import uniform
+from ..tally import ComplaintOutcomes
 from . import memory, trust
 
 F32 = np.float32
@@ -32,27 +33,25 @@ def recovery_value(wait: np.ndarray, earlier_failures: np.ndarray, params: dict)
     return np.where(value > 0, value * fatigue, value).astype(F32)
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     c = params["complaints"]
-    failed = getattr(tally, "failed", np.zeros(state.n, bool))
+    failed = tally.failed if tally.failed is not None else np.zeros(state.n, bool)
     calm = F32(1 - c["anger_fading"])
     if not (failed.any() or state.complaint_open.any()):
         state.anger *= calm
         state.former_anger *= calm
-        none = np.zeros(0, np.int64)
-        tally.complaint_outcomes = {"complained": none, "resolved": none, "quick": none, "gave_up": none,
-                                    "recovery_value": np.zeros(0, F32)}
+        tally.complaint_outcomes = ComplaintOutcomes.none()
         return
-    draw = uniform(rng, (3, state.n))
+    draw = uniform(stream, (3, state.n))
     new = failed & ~state.complaint_open & (draw[0] < state.complaint_propensity)
     state.complaint_open |= new
     state.complaint_wait[new] = 0
     tally.count("complaints", state.company[new])
     tally.count("silent_failures", state.company[failed & ~new])
 
-    open_rows = np.flatnonzero(state.complaint_open & (state.company < market.none))
+    open_rows = np.flatnonzero(state.complaint_open & (state.company < market.no_company))
     brand = state.company[open_rows]
-    tally.cost_complaints += np.bincount(brand, minlength=market.none + 1) * market.complaint_cost
+    tally.money["cost_complaints"] += np.bincount(brand, minlength=market.no_company + 1) * market.complaint_cost
     resolved = draw[1, open_rows] < market.complaint_handling[brand]
 
     done = open_rows[resolved]
@@ -76,7 +75,6 @@ def step(state, market, params, rng, tally) -> None:
     tally.count("abandoned_complaints", state.company[gave_up])
 
     # who complained, was recovered (quickly) or gave up, for analyses that follow customers
-    tally.complaint_outcomes = {"complained": np.flatnonzero(new), "resolved": done, "quick": quick,
-                                "gave_up": gave_up, "recovery_value": value}
+    tally.complaint_outcomes = ComplaintOutcomes(np.flatnonzero(new), done, quick, gave_up, value)
     state.anger[~state.complaint_open] *= calm
     state.former_anger *= calm

@@ -3,7 +3,7 @@ advertising) and one-off events (a complaint going viral).
 
 Concept: what a strategist does to the market, and what happens to it. Each intervention acts from
 its `at` step until its `until` step (or the end); while it acts, its changes are merged into the
-company's parameters (see sim.market.Market.update).
+company's parameters (see sim.market.Market.apply_interventions).
 Tests: tests/test_model.py::test_interventions_take_effect_and_end, tests/test_interventions.py.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 from ..streams import uniform
 
 
-def step(state, market, params, rng, tally) -> None:
-    market.update(market.step)
+def step(state, market, params, stream, tally) -> None:
+    market.apply_interventions()
     firing = [e for e in market.interventions if e.get("viral_complaint") and e["at"] == market.step]
-    draw = uniform(rng, state.n) if firing else None
+    draw = uniform(stream, state.n) if firing else None
     for event in firing:
         share = event["viral_complaint"]
         company = market.names.index(event["company"])

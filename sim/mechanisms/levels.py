@@ -18,30 +18,28 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..state import PROSPECT
-
-INDIFFERENT, INVOLVED, PASSIONATE, DISENGAGED, HOSTILE = range(5)
+from ..levels import PROSPECT, Level
 
 
 def read(bond: np.ndarray, anger: np.ndarray, params: dict) -> np.ndarray:
     levels = params["levels"]
-    code = np.full(bond.shape, INDIFFERENT, np.int8)
-    code[bond >= levels["involved"]] = INVOLVED
-    code[bond >= levels["passionate"]] = PASSIONATE
+    code = np.full(bond.shape, Level.INDIFFERENT, np.int8)
+    code[bond >= levels["involved"]] = Level.INVOLVED
+    code[bond >= levels["passionate"]] = Level.PASSIONATE
     negative = bond <= levels["disengaged"]
-    code[negative] = DISENGAGED
-    code[negative & (anger >= levels["hostile_anger"])] = HOSTILE
+    code[negative] = Level.DISENGAGED
+    code[negative & (anger >= levels["hostile_anger"])] = Level.HOSTILE
     return code
 
 
-def current(state, params, none: int) -> np.ndarray:
+def current(state, params, no_company: int) -> np.ndarray:
     code = read(state.bond, state.anger, params)
-    code[state.company == none] = PROSPECT
+    code[state.company == no_company] = PROSPECT
     return code
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     levels = params["levels"]
-    kernels.read_levels(state.bond, state.anger, state.company, tally.company_before, state.level, market.none,
+    kernels.read_levels(state.bond, state.anger, state.company, tally.company_before, state.level, market.no_company,
                         levels["involved"], levels["passionate"], levels["disengaged"], levels["hostile_anger"],
                         PROSPECT, tally.transitions)

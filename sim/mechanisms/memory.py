@@ -48,6 +48,6 @@ def adapt_expectations(state, rows: np.ndarray, quality: np.ndarray, best_qualit
     state.expectation[rows] = expectation + state.adaptation_rate[rows] * (target - expectation)
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     state.peak *= np.float32(1 - params["memory"]["peak_fading"])
     state.failures *= np.float32(1 - params["memory"]["failure_fading"])

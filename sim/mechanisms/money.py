@@ -17,6 +17,6 @@ def spend(price: np.ndarray, bond: np.ndarray, params: dict) -> np.ndarray:
     return price * (1 + params["money"]["engagement_uplift"] * np.maximum(bond, 0))
 
 
-def step(state, market, params, rng, tally) -> None:
-    kernels.revenue(state.company, state.bond, market.price, params["money"]["engagement_uplift"], market.none,
-                    tally.revenue)
+def step(state, market, params, stream, tally) -> None:
+    kernels.revenue(state.company, state.bond, market.price, params["money"]["engagement_uplift"], market.no_company,
+                    tally.money["revenue"])

@@ -27,7 +27,7 @@ from .bond import room
 F32 = np.float32
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     company = state.company
     fading = params["relational"]
     state.participation *= F32(1 - fading["participation_fading"])
@@ -35,7 +35,7 @@ def step(state, market, params, rng, tally) -> None:
     state.sensation *= F32(1 - fading["sensation_fading"])
     if not any(market.programme[name]["reach"][:-1].any() for name in PROGRAMMES):
         return
-    draw = uniform(rng, (len(PROGRAMMES), state.n))
+    draw = uniform(stream, (len(PROGRAMMES), state.n))
     for k, name in enumerate(PROGRAMMES):
         programme = market.programme[name]
         if not programme["reach"][:-1].any():
@@ -43,7 +43,7 @@ def step(state, market, params, rng, tally) -> None:
         reach = programme["reach"][company]
         target = programme["target"][company]
         in_target = (target <= 1) | (state.level == target - 2)
-        touched = np.flatnonzero((company < market.none) & in_target & (state.enrolment[:, k] < reach)
+        touched = np.flatnonzero((company < market.no_company) & in_target & (state.enrolment[:, k] < reach)
                                  & (draw[k] < programme["frequency"][company]))
         gain = programme["gain"][company[touched]]
         stock = getattr(state, name)
@@ -53,5 +53,5 @@ def step(state, market, params, rng, tally) -> None:
             jump = params["bond"]["sensation_jump"] * gain * room(state.relationships[touched], params)
             state.bond[touched] = np.minimum(state.bond[touched] + jump, 1)
         tally.count("programme_touches", company[touched])
-        tally.cost_programmes += np.bincount(company[touched], weights=programme["cost"][company[touched]],
-                                             minlength=market.none + 1)
+        tally.money["cost_programmes"] += np.bincount(company[touched], weights=programme["cost"][company[touched]],
+                                             minlength=market.no_company + 1)

@@ -18,10 +18,10 @@ from ..streams import uniform
 from . import memory, trust
 
 
-def step(state, market, params, rng, tally) -> None:
-    draw = uniform(rng, (3, state.n))
+def step(state, market, params, stream, tally) -> None:
+    draw = uniform(stream, (3, state.n))
     company = state.company
-    touched = np.flatnonzero((company < market.none) & (draw[0] < market.touchpoint_rate[company]))
+    touched = np.flatnonzero((company < market.no_company) & (draw[0] < market.touchpoint_rate[company]))
     brand = company[touched]
     quality = market.quality[brand] + market.quality_spread[brand] * (2 * draw[1, touched] - 1)
     hit_by_outage = state.outage_draw[touched] < market.outage_share[brand]
@@ -44,4 +44,4 @@ def step(state, market, params, rng, tally) -> None:
     tally.failed[bad] = True
     tally.count("interactions", brand)
     tally.count("failures", company[bad])
-    tally.cost_service += np.bincount(brand, minlength=market.none + 1) * market.touchpoint_cost
+    tally.money["cost_service"] += np.bincount(brand, minlength=market.no_company + 1) * market.touchpoint_cost

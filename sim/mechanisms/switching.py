@@ -40,7 +40,7 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray, leave_dr
         state.company, state.bond, state.anger, state.tenure, state.participation, state.advocacy,
         state.price_sensitivity, promotion_draw, leave_draw, market.price, market.promotion_reach,
         market.promotion_discount,
-        market.none, s["base_hazard"], s["bond_sensitivity"], s["habit"], s["anger_hazard"], s["price_response"],
+        market.no_company, s["base_hazard"], s["bond_sensitivity"], s["habit"], s["anger_hazard"], s["price_response"],
         s["promotion_response"], s["participation_price_damping"], s["engaged_price_damping"],
         params["levels"]["passionate"], s["participation_lock"], s["advocacy_lock"])
 
@@ -50,7 +50,7 @@ def offers(market, promotion_draw: np.ndarray, current: np.ndarray) -> np.ndarra
     companies = market.size
     seen = promotion_draw[:, None] < market.promotion_reach[None, :companies]
     offer = market.price[None, :companies] * (1 - market.promotion_discount[None, :companies] * seen)
-    rows = np.flatnonzero(current < market.none)
+    rows = np.flatnonzero(current < market.no_company)
     offer[rows, current[rows]] = np.inf
     return offer
 
@@ -64,7 +64,7 @@ def choose(utilities: np.ndarray, draw: np.ndarray) -> np.ndarray:
     return np.minimum((draw[:, None] >= cumulative).sum(axis=1), utilities.shape[1] - 1)
 
 
-def join(state, rows: np.ndarray, brand: np.ndarray, params: dict, none: int) -> None:
+def join(state, rows: np.ndarray, brand: np.ndarray, params: dict, no_company: int) -> None:
     """Start a new relationship: memory, programmes, complaints and tenure begin afresh."""
     state.company[rows] = brand
     for name in ("peak", "end", "participation", "appreciation", "sensation", "advocacy", "anger"):
@@ -72,7 +72,7 @@ def join(state, rows: np.ndarray, brand: np.ndarray, params: dict, none: int) ->
     state.tenure[rows] = 0
     state.failures[rows] = 0
     state.complaint_open[rows] = False
-    joined = rows[brand < none]
+    joined = rows[brand < no_company]
     b = params["bond"]
     start = b["identification_weight"] * state.identification[joined, state.company[joined]]
     ceiling = trust_mechanism.ceiling(state.trust[joined, state.company[joined]], params["trust"]["gate"],
@@ -81,11 +81,11 @@ def join(state, rows: np.ndarray, brand: np.ndarray, params: dict, none: int) ->
     state.bond[joined] = np.clip(np.minimum(start, ceiling), -1, 1)
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     s = params["switching"]
-    draw = uniform(rng, (3, state.n))
-    none, companies = market.none, market.size
-    prospects = np.flatnonzero(state.company == none)  # before anyone lapses: lapsers wait a step
+    draw = uniform(stream, (3, state.n))
+    no_company, companies = market.no_company, market.size
+    prospects = np.flatnonzero(state.company == no_company)  # before anyone lapses: lapsers wait a step
     _, sensitivity, leaves = leaving_pressure(state, market, params, draw[0], draw[1])
     leaving = np.flatnonzero(leaves)
     old = state.company[leaving]
@@ -100,27 +100,27 @@ def step(state, market, params, rng, tally) -> None:
     utility[:, :companies] *= s["choice_sharpness"]
     utility[:, companies] *= s["choice_sharpness"]
     new = choose(utility, draw[2, leaving])
-    heard = getattr(tally, "heard_praise", None)
+    heard = tally.heard_praise
     if heard is not None:
-        tally.count("referrals", new[(heard[leaving] == new) & (new < none)])
+        tally.count("referrals", new[(heard[leaving] == new) & (new < no_company)])
     tally.count("lost", old)
     tally.lost_by_level += np.bincount(state.level[leaving], minlength=tally.lost_by_level.size)
-    tally.count("gained", new[new < none])
-    tally.count("lapsed", old[new == none])
+    tally.count("gained", new[new < no_company])
+    tally.count("lapsed", old[new == no_company])
 
     state.former_company[leaving] = old
     state.former_anger[leaving] = state.anger[leaving]
-    join(state, leaving, new.astype(np.int8), params, none)
+    join(state, leaving, new.astype(np.int8), params, no_company)
 
     # prospects join through advertising or a referral
     pulls = np.zeros((prospects.size, companies + 1), np.float32)
-    ad_seen = getattr(tally, "ad_seen", None)
+    ad_seen = tally.ad_seen
     if ad_seen is not None:  # an exposed prospect converts with the advertiser's conversion rate
         # advertising listed the same prospects (nobody changes company between the two mechanisms)
         seen = ad_seen[1] if np.array_equal(ad_seen[0], prospects) else np.zeros((prospects.size, companies), bool)
         pulls[:, :companies] = np.where(seen, market.ad_conversion[None, :companies], 0)
-    referral_brand = heard[prospects] if heard is not None else np.full(prospects.size, none)
-    pulls[:, companies] = np.where(referral_brand < none, params["word_of_mouth"]["referral_conversion"], 0)
+    referral_brand = heard[prospects] if heard is not None else np.full(prospects.size, no_company)
+    pulls[:, companies] = np.where(referral_brand < no_company, params["word_of_mouth"]["referral_conversion"], 0)
     cumulative = np.cumsum(pulls, axis=1)
     x = draw[2, prospects]
     joins = x < cumulative[:, -1]
@@ -128,7 +128,7 @@ def step(state, market, params, rng, tally) -> None:
     referred = channel == companies
     brand = np.where(referred, referral_brand[joins], channel).astype(np.int8)
     rows = prospects[joins]
-    join(state, rows, brand, params, none)
+    join(state, rows, brand, params, no_company)
     tally.count("acquired", brand)
     tally.count("referrals", brand[referred])
-    state.tenure += state.company < none
+    state.tenure += state.company < no_company

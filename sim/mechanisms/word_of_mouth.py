@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..levels import Level
 from ..state import F32
 from ..streams import uniform
-
-PASSIONATE, DISENGAGED, HOSTILE = 2, 3, 4
 
 
 def damping(introversion: np.ndarray, params: dict) -> np.ndarray:
@@ -29,20 +28,20 @@ def damping(introversion: np.ndarray, params: dict) -> np.ndarray:
     return 1 - params["word_of_mouth"]["introversion_damping"] * introversion
 
 
-def step(state, market, params, rng, tally) -> None:
+def step(state, market, params, stream, tally) -> None:
     wom = params["word_of_mouth"]
-    draw = uniform(rng, (3, state.n))
-    none = market.none
+    draw = uniform(stream, (3, state.n))
+    no_company = market.no_company
     talking = np.flatnonzero(draw[0] < wom["conversation_rate"])
     contact = market.network.random_contact(draw[1, talking], talking)
     listener, speaker = talking[contact >= 0], contact[contact >= 0]
     speaker_level = state.level[speaker]
     angry_former = state.former_anger[speaker] >= params["levels"]["hostile_anger"]
     talk = draw[2, listener] / damping(state.introversion[speaker], params)
-    praising = (speaker_level == PASSIONATE) & (talk < wom["praise_rate"])
-    warning = ~praising & ((speaker_level == HOSTILE) | angry_former) & (talk < wom["warning_rate"])
+    praising = (speaker_level == Level.PASSIONATE) & (talk < wom["praise_rate"])
+    warning = ~praising & ((speaker_level == Level.HOSTILE) | angry_former) & (talk < wom["warning_rate"])
 
-    tally.heard_praise = np.full(state.n, none, np.int8)
+    tally.heard_praise = np.full(state.n, no_company, np.int8)
     hearer, brand = listener[praising], state.company[speaker[praising]]
     tally.heard_praise[hearer] = brand
     identification = state.identification[hearer, brand]
@@ -55,15 +54,15 @@ def step(state, market, params, rng, tally) -> None:
 
     warned_speaker = speaker[warning]
     hearer = listener[warning]
-    brand = np.where(state.level[warned_speaker] == HOSTILE, state.company[warned_speaker],
+    brand = np.where(state.level[warned_speaker] == Level.HOSTILE, state.company[warned_speaker],
                      state.former_company[warned_speaker])
     identification = state.identification[hearer, brand]
     state.identification[hearer, brand] = identification - wom["identification_effect"] * (1 + identification)
     trust = state.trust[hearer, brand]
     state.trust[hearer, brand] = trust * (1 - params["trust"]["word_of_mouth"])
-    own = hearer[(state.company[hearer] == brand) & (state.level[hearer] == DISENGAGED)]
+    own = hearer[(state.company[hearer] == brand) & (state.level[hearer] == Level.DISENGAGED)]
     state.anger[own] += F32(wom["contagion"]) * (1 - state.anger[own])
     tally.count("warnings", brand)
     tally.warnings_by_level += np.bincount(speaker_level[warning], minlength=tally.warnings_by_level.size)
-    tally.warnings_about_former += int((state.level[warned_speaker] != HOSTILE).sum())
+    tally.warnings_about_former += int((state.level[warned_speaker] != Level.HOSTILE).sum())
     tally.speakers = speaker[praising | warning]  # one entry per message sent

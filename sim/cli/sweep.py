@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import sweep as sweeps
-from ..executors import KINDS, make_executor
-from ..runner import default_workers
+from ..experiments import sweep as sweeps
+from ..experiments.executors import KINDS, default_workers, make_executor
 
 
 def add_parser(subparsers) -> None:
@@ -27,7 +26,7 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected at least 1")

@@ -11,10 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .parameters import LEVELS  # noqa: E402
-
-COLOURS = {"indifferent": "#9e9e9e", "involved": "#64b5f6", "passionate": "#2e7d32",
-           "disengaged": "#ffb300", "hostile": "#c62828", "prospect": "#e0e0e0"}
+from ..levels import COLOURS, LEVELS  # noqa: E402
 
 
 def _band(ax, frame: pd.DataFrame, column: str, colour: str, label: str) -> None:

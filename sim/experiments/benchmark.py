@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .parameters import LEVELS
+from ..levels import LEVELS
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = ROOT / "sim" / "scenarios" / "baseline.yaml"
 PER_AGENT_MODULE = ROOT / "benchmarks" / "per_agent_model.py"
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -74,7 +74,7 @@ def benchmark_overrides(customers: int, steps: int) -> dict:
 
 def benchmark_scenario(customers: int, steps: int, changes: dict | None = None):
     """The benchmark scenario, with optional further dotted-key `changes`."""
-    from . import scenario as scenarios
+    from .. import scenario as scenarios
 
     return scenarios.load(BASELINE, {**benchmark_overrides(customers, steps), **(changes or {})})
 
@@ -120,7 +120,7 @@ def measure_vectorised(customers: int, steps: int, warmup: int = WARMUP_STEPS, p
     """Build sim.EngagementModel on the benchmark scenario, step `warmup` times, then time `steps` steps."""
     from tqdm.auto import tqdm
 
-    from .model import EngagementModel
+    from ..model import EngagementModel
 
     interpreter = memory_mb("VmRSS")
     scenario = benchmark_scenario(customers, warmup + steps)
@@ -193,7 +193,7 @@ def run_child(kind: str, customers: int, steps: int, warmup: int, progress: bool
     `threads` sets NUMBA_NUM_THREADS in the child (threads of the parallel kernels; default: all cores).
     """
     spec = json.dumps({"kind": kind, "customers": customers, "steps": steps, "warmup": warmup, "progress": progress})
-    command = [sys.executable, "-m", "sim.bench", "--child", spec]
+    command = [sys.executable, "-m", "sim.experiments.benchmark", "--child", spec]
     env = dict(os.environ, **({"NUMBA_NUM_THREADS": str(threads)} if threads else {}))
     started = time.perf_counter()
     completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if progress else subprocess.PIPE,

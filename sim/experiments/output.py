@@ -106,16 +106,26 @@ def new_run_id(seed: int) -> str:
 
 
 class RunFolder:
-    """A results folder built in a hidden partial folder and renamed into place by `finish()`."""
+    """A results folder built in a hidden partial folder and renamed into place by `finish()`.
+
+    An existing folder is refused, unless its manifest says the run was interrupted: then it is
+    moved back to the partial folder and the run resumes where it stopped.
+    """
 
     def __init__(self, final: str | Path):
         self.final = Path(final)
-        if self.final.exists():
-            raise FileExistsError(f"{self.final} already exists; choose another --out")
         self.partial = self.final.with_name(f".{self.final.name}.partial")
-        if self.partial.exists():
+        self.resumed = False
+        if self.final.exists():
+            if status_of(self.final) != "interrupted":
+                raise FileExistsError(f"{self.final} already exists; choose another --out")
+            if self.partial.exists():
+                shutil.rmtree(self.partial)
+            os.replace(self.final, self.partial)
+            self.resumed = True
+        elif self.partial.exists():
             shutil.rmtree(self.partial)
-        self.partial.mkdir(parents=True)
+        self.partial.mkdir(parents=True, exist_ok=True)
 
     @property
     def path(self) -> Path:
@@ -127,3 +137,11 @@ class RunFolder:
 
     def discard(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def status_of(folder: Path) -> str | None:
+    """The `status` in a results folder's manifest.json (None if there is none)."""
+    try:
+        return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError):
+        return None

@@ -1,15 +1,24 @@
-"""`run SCENARIO`: run replications and write timeseries.csv, summary.json, manifest.json and plots."""
+"""`run SCENARIO`: run replications and write timeseries.csv, summary.json, manifest.json and plots.
+
+Replications are jobs of the job engine (sim.experiments.jobs): each finished one is kept at once,
+so Ctrl-C writes the files of the finished replications (manifest status `interrupted`) and the same
+command with the same --out resumes the rest.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from .. import output, plots
 from .. import scenario as scenarios
-from ..metrics import summarize
-from ..runner import default_workers, run_replications
+from ..experiments import output, plots
+from ..experiments.executors import default_workers, make_executor
+from ..experiments.jobs import run_jobs
+from ..experiments.metrics import summarize
+from ..experiments.replications import replication_jobs
+from ..experiments.store import PartStore
 
 
 def add_parser(subparsers) -> None:
@@ -36,19 +45,22 @@ def main(args) -> int:
     data = scenario.data
     out = Path(args.out) if args.out else Path("results") / scenario.name / output.new_run_id(data["seed"])
     folder = output.RunFolder(out)
-    frames: dict[int, pd.DataFrame] = {}
+    store = PartStore(folder.path / "parts")
+    jobs = replication_jobs(scenario, range(data["replications"]))
     status = "complete"
     try:
         workers = args.workers or min(default_workers(), data["replications"])
-        for replication, frame in run_replications(scenario, list(range(data["replications"])), workers,
-                                                   progress=not args.quiet):
-            frames[replication] = frame
+        with make_executor("local", workers) as executor:
+            run_jobs(jobs, store, executor, progress=not args.quiet, description=scenario.name)
     except KeyboardInterrupt:
         status = "interrupted"
-        if not frames:
-            folder.discard()
-            raise
+    frames = {job.replication: store.read(job.key) for job in jobs if store.has(job.key, job.fingerprint)}
+    if not frames:
+        folder.discard()
+        raise KeyboardInterrupt
     try:
+        if status == "complete":
+            shutil.rmtree(store.folder)  # every replication is in timeseries.csv now
         path = write(folder, scenario, frames, status, plots_too=not args.no_plots)
     except BaseException:
         folder.discard()
@@ -56,6 +68,8 @@ def main(args) -> int:
     if not args.quiet:
         report(path, scenario, frames)
     if status == "interrupted":
+        print(f"{len(frames)} of {len(jobs)} replications are written to {path}; to finish the run, give the "
+              f"same command with --out {path}")
         raise KeyboardInterrupt
     return 0
 

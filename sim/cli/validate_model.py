@@ -20,8 +20,8 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
-    from ..cli import UsageError
-    from ..validation import generate
+    from ..errors import UsageError
+    from ..validation.report_all import generate
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

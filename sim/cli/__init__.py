@@ -1,6 +1,6 @@
 """Command line: `python -m sim COMMAND ...` (also installed as `engage`).
 
-Each command lives in its own module under sim/commands with `add_parser(subparsers)` and
+Each command lives in its own module in this folder with `add_parser(subparsers)` and
 `main(args) -> int`. Bad input ends with one line on stderr and exit code 2; Ctrl-C with 130.
 """
 
@@ -12,13 +12,11 @@ import os
 import signal
 import sys
 
-from .scenario import ScenarioError
+from ..errors import InputError, UsageError
+
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 COMMANDS = ("run", "validate", "describe", "compare", "sweep", "analyze", "app", "validate_model", "bench")
-
-
-class UsageError(Exception):
-    """A one-line error about the command's input (exit code 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,9 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"sim.commands.{name}")
+            module = importlib.import_module(f"sim.cli.{name}")
         except ModuleNotFoundError as error:
-            if error.name == f"sim.commands.{name}":
+            if error.name == f"sim.cli.{name}":
                 continue
             raise
         module.add_parser(subparsers)
@@ -45,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.handler(args) or 0)
-    except (ScenarioError, UsageError, FileExistsError) as error:
+    except (InputError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

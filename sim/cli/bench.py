@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import bench, output
+from ..experiments import benchmark as bench
+from ..experiments import output
 
 
 def add_parser(subparsers) -> None:
@@ -54,7 +55,7 @@ def command_line(args) -> str:
 
 
 def main(args) -> int:
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     sizes = args.sizes if not (args.quick and args.sizes == list(bench.SIZES)) else [10_000, 100_000]
     if args.per_agent_sizes is None:

@@ -31,10 +31,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import scenario as scenarios
-from .model import BUNDLED, EngagementModel, resolve_scenario
-from .parameters import LEVELS
-from .plots import COLOURS
+from .. import scenario as scenarios
+from ..levels import COLOURS, LEVELS
+from ..model import EngagementModel
 
 with warnings.catch_warnings():
     # Mesa 3.3's ComponentsView trips Solara's hook check when imported (harmless; we do not use it).
@@ -49,7 +48,7 @@ except ImportError:  # pragma: no cover - a Mesa that moved these helpers elsewh
     def force_update() -> None:
         update_counter.value += 1
 
-DEFAULT_SCENARIO = BUNDLED / "classroom.yaml"
+DEFAULT_SCENARIO = scenarios.BUNDLED / "classroom.yaml"
 SCENARIO_VARIABLE = "SIM_APP_SCENARIO"
 HISTORY_LIMIT = 5_000  # keep every customer's history up to this population (14 bytes a step: 25 MB a year)
 DRAW_LIMIT = 5_000  # draw at most this many customers in the network view (a fixed random sample beyond)
@@ -83,10 +82,7 @@ class ClassroomModel(EngagementModel):
         if kwargs and isinstance(scenario, str | Path):
             # Apply the sliders to the YAML as `--set` would (validated with file and line), which also
             # works for scenarios with interventions.
-            path = Path(scenario)
-            if not path.exists() and (BUNDLED / f"{scenario}.yaml").exists():
-                path = BUNDLED / f"{scenario}.yaml"
-            scenario = scenarios.load(path, [f"{key.replace('__', '.')}={value}" for key, value in kwargs.items()])
+            scenario = scenarios.load(scenario, [f"{key.replace('__', '.')}={value}" for key, value in kwargs.items()])
             kwargs = {}
         super().__init__(scenario, rng=rng, seed=seed, **kwargs)
         chosen = rng if rng is not None else seed
@@ -615,7 +611,7 @@ INFO = INFO.replace("{level_table}", "\n".join(
 def model_params(scenario=None) -> dict:
     """SolaraViz parameters: the scenario (fixed), a seed, and the sliders at the scenario's values."""
     path = str(scenario or DEFAULT_SCENARIO)
-    data = resolve_scenario(path).data
+    data = scenarios.resolve(path).data
     params: dict = {"scenario": path, "seed": Slider("Seed", int(data["seed"]) % 100, 0, 99, 1)}
     for key, label, low, high, step in SLIDERS:
         value = data
@@ -726,7 +722,7 @@ def CustomerInspector(model):
 
     def pick(level: str) -> None:
         candidates = np.flatnonzero((model.state.level == LEVELS.index(level))
-                                    & (model.state.company < model.market.none))
+                                    & (model.state.company < model.market.no_company))
         if len(candidates):
             set_selected(int(np.random.default_rng(model.steps + len(candidates)).choice(candidates)))
 

@@ -14,7 +14,7 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
-    from ..analyze import analyze
+    from ..experiments.sweep.analysis import analyze
 
     target = analyze(Path(args.results), args.out, plots=not args.no_plots)
     print(f"analysis written to {target}:")

@@ -16,15 +16,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from . import output  # noqa: E402
-from .sweep import SweepError, read_table, sobol_problem  # noqa: E402
+from .. import output
+from . import read_table
+from .design import sobol_problem
+from .plots import as_numbers, label, plot_against, plot_heatmap, plot_scatter, plot_sobol, short
+from .reader import SweepError
 
 
 def load(folder: str | Path) -> tuple[dict, pd.DataFrame]:
@@ -88,7 +87,7 @@ def influence_ranking(spec: dict, means: pd.DataFrame) -> pd.DataFrame:
     not vary gets no correlation (NaN) and influence 0.
     """
     parameters, outputs = names(spec)
-    encoded = pd.DataFrame({p: _numeric(means[p], spec, p) for p in parameters})
+    encoded = pd.DataFrame({p: as_numbers(means[p], spec, p) for p in parameters})
     rows = []
     for name in outputs:
         for p in parameters:
@@ -98,130 +97,6 @@ def influence_ranking(spec: dict, means: pd.DataFrame) -> pd.DataFrame:
     ranking = pd.DataFrame(rows)
     ranking["rank"] = ranking.groupby("output")["influence"].rank(ascending=False, method="min")
     return ranking.sort_values(["output", "rank"]).reset_index(drop=True)
-
-
-def _numeric(column: pd.Series, spec: dict, path: str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.astype(float)
-    values = next((p.get("values") for p in spec["parameters"] if p["path"] == path), None) or sorted(column.unique())
-    return column.map({v: i for i, v in enumerate(values)}).astype(float)
-
-
-# --- plots ----------------------------------------------------------------------------------------
-
-def _short(path: str) -> str:
-    """A parameter path shortened for axis labels: the last two keys."""
-    return ".".join(path.split(".")[-2:])
-
-
-def plot_sobol(indices: pd.DataFrame, path: Path) -> Path | None:
-    """Bars of S1 and ST with their confidence intervals, one panel per output."""
-    shown = indices[indices["skipped"] == ""] if "skipped" in indices else indices
-    if shown.empty:
-        return None
-    outputs = list(dict.fromkeys(shown["output"]))
-    fig, axes = plt.subplots(1, len(outputs), figsize=(4.2 * len(outputs), 3.6), squeeze=False, sharey=True)
-    for ax, name in zip(axes[0], outputs, strict=True):
-        part = shown[shown["output"] == name]
-        x = np.arange(len(part))
-        ax.bar(x - 0.2, part["S1"], 0.4, yerr=part["S1_conf"], capsize=3, label="first order S1", color="#64b5f6")
-        ax.bar(x + 0.2, part["ST"], 0.4, yerr=part["ST_conf"], capsize=3, label="total ST", color="#2e7d32")
-        ax.set_xticks(x, [_short(p) for p in part["parameter"]], rotation=30, ha="right")
-        ax.set_title(name)
-        ax.axhline(0, color="black", lw=0.6)
-    axes[0][0].set_ylabel("Sobol index (95% CI)")
-    axes[0][0].legend(fontsize=8)
-    return _save(fig, path)
-
-
-def plot_against(spec: dict, table: pd.DataFrame, means: pd.DataFrame, name: str, path: Path) -> Path:
-    """One panel per parameter: the output's mean over everything else (bold, 95% interval over runs)
-    and, when there are few, one thin line per combination of the other parameters' values."""
-    parameters, _ = names(spec)
-    fig, axes = _panels(len(parameters), 4.2, 3.6)
-    for ax, p in zip(axes, parameters, strict=True):
-        numeric = pd.api.types.is_numeric_dtype(table[p]) and not pd.api.types.is_bool_dtype(table[p])
-        position = (lambda v: v) if numeric else {v: i for i, v in enumerate(sorted(table[p].unique(), key=str))}.get
-        others = [q for q in parameters if q != p]
-        groups = list(means.groupby(others, sort=True)) if others else []
-        for key, group in groups if 0 < len(groups) <= 6 else []:
-            group = group.sort_values(p)
-            label = ", ".join(f"{_short(q)}={_label(v)}" for q, v in zip(others, np.atleast_1d(key), strict=True))
-            ax.plot([position(v) for v in group[p]], group[name], lw=0.9, alpha=0.7, marker=".", label=label)
-        grouped = table.groupby(p, sort=True)[name]
-        mean, sem = grouped.mean(), grouped.sem().fillna(0.0)
-        ax.errorbar([position(v) for v in mean.index], mean.to_numpy(), yerr=1.96 * sem.to_numpy(), marker="o",
-                    capsize=3, color="black", lw=2, label="mean over the others (95% CI)")
-        if not numeric:
-            ax.set_xticks([position(v) for v in mean.index], [str(v) for v in mean.index])
-        ax.set_xlabel(_short(p))
-        ax.set_ylabel(name)
-        ax.legend(fontsize=6)
-    fig.suptitle(f"{name} against each parameter")
-    return _save(fig, path)
-
-
-def plot_heatmap(spec: dict, means: pd.DataFrame, name: str, path: Path) -> Path:
-    """The output's mean over a two-parameter grid, as a coloured table with the values written in."""
-    first, second = names(spec)[0]
-    grid = means.pivot_table(index=first, columns=second, values=name, aggfunc="mean")
-    fig, ax = plt.subplots(figsize=(1.2 * len(grid.columns) + 2.5, 0.6 * len(grid.index) + 2))
-    image = ax.imshow(grid.to_numpy(float), cmap="viridis", aspect="auto", origin="lower")
-    ax.set_xticks(range(len(grid.columns)), [_label(v) for v in grid.columns])
-    ax.set_yticks(range(len(grid.index)), [_label(v) for v in grid.index])
-    ax.set_xlabel(_short(second))
-    ax.set_ylabel(_short(first))
-    values = grid.to_numpy(float)
-    middle = np.nanmin(values) + 0.6 * (np.nanmax(values) - np.nanmin(values))
-    for (i, j), value in np.ndenumerate(values):
-        colour = "black" if value > middle else "white"
-        ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8, color=colour)
-    fig.colorbar(image, ax=ax, label=name)
-    ax.set_title(f"{name}: mean over replications")
-    return _save(fig, path)
-
-
-def plot_scatter(spec: dict, table: pd.DataFrame, name: str, ranking: pd.DataFrame, path: Path) -> Path:
-    """One panel per parameter: every run's output against the parameter, with Spearman's rho."""
-    parameters, _ = names(spec)
-    fig, axes = _panels(len(parameters))
-    rng = np.random.default_rng(0)
-    for ax, p in zip(axes, parameters, strict=True):
-        x = _numeric(table[p], spec, p).to_numpy(float)
-        if not pd.api.types.is_numeric_dtype(table[p]):
-            x = x + rng.uniform(-0.15, 0.15, len(x))  # jitter a list of text values so points do not overlap
-            values = next(q.get("values") for q in spec["parameters"] if q["path"] == p)
-            ax.set_xticks(range(len(values)), [str(v) for v in values], fontsize=8)
-        ax.scatter(x, table[name], s=10, alpha=0.6, color="#1565c0")
-        rho = ranking[(ranking["output"] == name) & (ranking["parameter"] == p)]["spearman"].iloc[0]
-        ax.set_title("Spearman rho n/a" if np.isnan(rho) else f"Spearman rho = {rho:+.2f}", fontsize=9)
-        ax.set_xlabel(_short(p))
-        ax.set_ylabel(name)
-    fig.suptitle(f"{name}: every run against each parameter")
-    return _save(fig, path)
-
-
-def _panels(count: int, width: float = 3.8, height: float = 3.3):
-    """A figure with `count` panels, at most four per row; returns (figure, flat list of axes)."""
-    columns = min(count, 4)
-    rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False, sharey=True)
-    flat = list(axes.ravel())
-    for ax in flat[count:]:
-        ax.set_visible(False)
-    return fig, flat[:count]
-
-
-def _label(value) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    with output.atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=110, format="png")
-    plt.close(fig)
-    return path
 
 
 # --- the whole analysis ---------------------------------------------------------------------------
@@ -252,7 +127,10 @@ def _grid(spec: dict, table: pd.DataFrame, means: pd.DataFrame, target: Path, pl
              "| output | highest at | value | lowest at | value |", "| --- | --- | --- | --- | --- |"]
     for name in outputs:
         best, worst = means.loc[means[name].idxmax()], means.loc[means[name].idxmin()]
-        where = lambda row: ", ".join(f"{_short(p)}={_label(row[p])}" for p in parameters)
+
+        def where(row):
+            return ", ".join(f"{short(p)}={label(row[p])}" for p in parameters)
+
         notes.append(f"| {name} | {where(best)} | {best[name]:.4g} | {where(worst)} | {worst[name]:.4g} |")
         if plots:
             plot_against(spec, table, means, name, target / f"grid_{name}.png")
@@ -269,7 +147,7 @@ def _lhs(spec: dict, table: pd.DataFrame, means: pd.DataFrame, target: Path, plo
              "| output | 1st | 2nd | 3rd |", "| --- | --- | --- | --- |"]
     for name in outputs:
         top = ranking[ranking["output"] == name].head(3)
-        cells = [f"{_short(r.parameter)} ({r.spearman:+.2f})" for r in top.itertuples()]
+        cells = [f"{short(r.parameter)} ({r.spearman:+.2f})" for r in top.itertuples()]
         notes.append(f"| {name} | " + " | ".join(cells + [""] * (3 - len(cells))) + " |")
         if plots:
             plot_scatter(spec, table, name, ranking, target / f"scatter_{name}.png")
@@ -285,9 +163,9 @@ def _sobol(spec: dict, table: pd.DataFrame, means: pd.DataFrame, target: Path, p
              "| output | parameter | S1 | ST |", "| --- | --- | --- | --- |"]
     for row in indices.itertuples():
         if row.skipped:
-            notes.append(f"| {row.output} | {_short(row.parameter)} | skipped: {row.skipped} | |")
+            notes.append(f"| {row.output} | {short(row.parameter)} | skipped: {row.skipped} | |")
         else:
-            notes.append(f"| {row.output} | {_short(row.parameter)} | {row.S1:.2f} ± {row.S1_conf:.2f} | "
+            notes.append(f"| {row.output} | {short(row.parameter)} | {row.S1:.2f} ± {row.S1_conf:.2f} | "
                          f"{row.ST:.2f} ± {row.ST_conf:.2f} |")
     notes += ["", f"With {spec['design']['samples']} base samples; wide intervals call for more samples "
               "(a larger power of 2)."]

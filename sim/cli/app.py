@@ -1,7 +1,7 @@
 """`app [SCENARIO]`: serve the classroom app (Mesa SolaraViz) on 127.0.0.1.
 
 The scenario is validated first (a bad file ends with one line and exit code 2); then `solara run
-sim.app` is started in a child process that reads the scenario from SIM_APP_SCENARIO. Ctrl-C stops it.
+sim.app.page` is started in a child process that reads the scenario from SIM_APP_SCENARIO. Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..cli import UsageError
-from ..model import BUNDLED, resolve_scenario
+from .. import scenario as scenarios
+from ..errors import UsageError
 
-DEFAULT = BUNDLED / "classroom.yaml"
+DEFAULT = "classroom"
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("app", help="serve the classroom app in the browser (Mesa SolaraViz)")
-    parser.add_argument("scenario", nargs="?", default=str(DEFAULT),
+    parser.add_argument("scenario", nargs="?", default=DEFAULT,
                         help="scenario YAML file or bundled name (default: scenarios/classroom.yaml)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -43,7 +43,7 @@ def command(scenario: str | Path, port: int, host: str = "127.0.0.1") -> tuple[l
     env = dict(os.environ, SIM_APP_SCENARIO=str(Path(scenario).resolve()),
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", SOLARA_CHECK_VERSION="False", MPLBACKEND="Agg")
     env.setdefault("NUMBA_NUM_THREADS", "1")
-    argv = [sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port", str(port),
+    argv = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", host, "--port", str(port),
             "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     return argv, env
 
@@ -51,12 +51,8 @@ def command(scenario: str | Path, port: int, host: str = "127.0.0.1") -> tuple[l
 def main(args) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port: expected a port number 0..65535, got {args.port}")
-    path = Path(args.scenario)
-    if not path.exists() and not (BUNDLED / f"{args.scenario}.yaml").exists():
-        raise UsageError(f"{args.scenario}: no such scenario file or bundled scenario")
-    if not path.exists():
-        path = BUNDLED / f"{args.scenario}.yaml"
-    resolve_scenario(path)  # validate before starting the server (ScenarioError -> one line, exit 2)
+    path = scenarios.find(args.scenario)
+    scenarios.load(path)  # validate before starting the server (ScenarioError -> one line, exit 2)
     port = args.port or free_port(args.host)
     argv, env = command(path, port, args.host)
     print(f"classroom app for {path}: open http://{args.host}:{port}/ (Ctrl-C stops it)", flush=True)

@@ -50,13 +50,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import scenario as scenarios
-from .model import BUNDLED, EngagementModel
-from .parameters import LEVELS
+from .. import scenario as scenarios
+from ..levels import Level
+from ..model import EngagementModel
+from ..scenario import BUNDLED
 
 BASS_SCENARIO = BUNDLED / "bass.yaml"
 BASELINE_SCENARIO = BUNDLED / "baseline.yaml"
-INVOLVED, PASSIONATE = LEVELS.index("involved"), LEVELS.index("passionate")
 
 # --- 1. the Bass limit ---------------------------------------------------------------------------
 
@@ -270,9 +270,9 @@ def watch_of(model: EngagementModel) -> dict:
         return chosen
 
     value = np.zeros(n, np.float32)
-    value[outcomes["resolved"]] = outcomes["recovery_value"]
-    return {"failed": getattr(tally, "failed", np.zeros(n, bool)), "recovery_value": value,
-            **{key: mask(outcomes[key]) for key in ("complained", "resolved", "quick", "gave_up")}}
+    value[outcomes.resolved] = outcomes.recovery_value
+    return {"failed": tally.failed if tally.failed is not None else np.zeros(n, bool), "recovery_value": value,
+            **{key: mask(getattr(outcomes, key)) for key in ("complained", "resolved", "quick", "gave_up")}}
 
 
 TARP_GROUPS = ("did not complain", "complained, not satisfied", "complained, satisfied",
@@ -374,7 +374,7 @@ class Twin:
         self.bond.append(np.where(mine, state.bond, 0).astype(np.float32))
         step = model.steps
         if step in self.keep:
-            self.engaged[step] = mine & ((state.level == INVOLVED) | (state.level == PASSIONATE))
+            self.engaged[step] = mine & ((state.level == Level.INVOLVED) | (state.level == Level.PASSIONATE))
             self.customer[step] = mine
             self.failed[step] = failed
             self.quick[step] = watch["quick"].copy()
@@ -609,7 +609,7 @@ def generate(out: str | Path = "docs", quick: bool = False, progress: bool = Tru
     if final.exists():
         shutil.rmtree(final)
     partial.rename(final)
-    from .output import write_text
+    from ..experiments.output import write_text
 
     report = out / "validation.md"
     write_text(report, text)
@@ -1073,7 +1073,7 @@ def render(results: Results, folder: Path, figure_prefix: str) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .output import git_revision, versions
+    from ..experiments.output import git_revision, versions
 
     plan = results.plan
     kind = "a quick run: small populations, few seeds; for CI, not for citing" if plan.quick else "the full run"

@@ -17,13 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from .market import merge
-from .mechanisms import memory, trust
-from .mechanisms import word_of_mouth as wom
-from .model import EngagementModel
-from .parameters import LEVELS
-
-INDIFFERENT, INVOLVED, PASSIONATE, DISENGAGED, HOSTILE = range(5)
+from ..levels import LEVELS, Level
+from ..market import merge
+from ..mechanisms import memory, trust
+from ..mechanisms import word_of_mouth as wom
+from ..model import EngagementModel
+from ..tally import Tally
 
 
 @dataclass
@@ -80,7 +79,7 @@ def trust_gate(seed: int = 0, scale: float = 1.0) -> Demonstration:
     for label, scenario in (("trust below the gate", held), ("gate lowered to 0.2", opened)):
         engaged = []
         run(scenario, seed, every_step=lambda m, e=engaged: e.append(
-            int(np.isin(m.state.level, (INVOLVED, PASSIONATE)).sum())))
+            int(np.isin(m.state.level, (Level.INVOLVED, Level.PASSIONATE)).sum())))
         counts[label] = engaged
     numbers = {"max engaged customers, trust held below the gate": max(counts["trust below the gate"]),
                "max engaged customers, gate lowered (control)": max(counts["gate lowered to 0.2"])}
@@ -99,7 +98,7 @@ def trust_gate(seed: int = 0, scale: float = 1.0) -> Demonstration:
 
 
 def trust_asymmetry(seed: int = 0, scale: float = 1.0) -> Demonstration:
-    from .parameters import SCHEMA
+    from ..parameters import SCHEMA
 
     gain, loss = SCHEMA["trust"]["gain"].default, SCHEMA["trust"]["loss"].default
     start = np.float32(0.6)
@@ -240,8 +239,8 @@ def escalation(seed: int = 0, scale: float = 1.0) -> Demonstration:
 
         def watch(model, record=record):
             counts = np.bincount(model.state.level, minlength=6)[:5] / model.state.n
-            record["disengaged"].append(float(counts[DISENGAGED] + counts[HOSTILE]))
-            record["hostile"].append(float(counts[HOSTILE]))
+            record["disengaged"].append(float(counts[Level.DISENGAGED] + counts[Level.HOSTILE]))
+            record["hostile"].append(float(counts[Level.HOSTILE]))
 
         run(scenario, seed, every_step=watch)
         shares[label] = record
@@ -282,8 +281,7 @@ def _talkers(level: int, seed: int, scale: float, steps: int = 20) -> tuple[np.n
     for step in range(1, steps + 1):
         state.level[:] = level
         state.former_anger[:] = 0
-        tally = SimpleNamespace(count=lambda *a, **k: None, praise_by_level=np.zeros(6, int),
-                                warnings_by_level=np.zeros(6, int), warnings_about_former=0)
+        tally = Tally(model.market.size + 1)
         wom.step(state, model.market, model.params, model.streams.stream("word_of_mouth", step), tally)
         sent += np.bincount(tally.speakers, minlength=state.n)
     return sent, state.introversion
@@ -291,7 +289,7 @@ def _talkers(level: int, seed: int, scale: float, steps: int = 20) -> tuple[np.n
 
 def introversion(seed: int = 0, scale: float = 1.0) -> Demonstration:
     results = {}
-    for label, level in (("praise (all passionate)", PASSIONATE), ("warnings (all hostile)", HOSTILE)):
+    for label, level in (("praise (all passionate)", Level.PASSIONATE), ("warnings (all hostile)", Level.HOSTILE)):
         sent, intro = _talkers(level, seed, scale)
         bins = np.minimum((intro * 5).astype(int), 4)
         results[label] = [float(sent[bins == b].mean()) for b in range(5)]
@@ -329,9 +327,9 @@ def valence(seed: int = 0, scale: float = 1.0) -> Demonstration:
     numbers = {**{f"praise from {LEVELS[k]}": int(praise[k]) for k in range(5)},
                **{f"warnings from {LEVELS[k]}": int(warnings[k]) for k in range(5)},
                "warnings from customers still hostile towards a company they left": former[0]}
-    other_warnings = int(warnings.sum() - warnings[HOSTILE]) - former[0]
-    holds = (praise[PASSIONATE] > 0 and praise.sum() == praise[PASSIONATE]
-             and warnings[HOSTILE] + former[0] > 0 and other_warnings == 0)
+    other_warnings = int(warnings.sum() - warnings[Level.HOSTILE]) - former[0]
+    holds = (praise[Level.PASSIONATE] > 0 and praise.sum() == praise[Level.PASSIONATE]
+             and warnings[Level.HOSTILE] + former[0] > 0 and other_warnings == 0)
 
     def plot(ax):
         x = np.arange(5)
@@ -347,12 +345,11 @@ def valence(seed: int = 0, scale: float = 1.0) -> Demonstration:
 
 
 def _baseline_market(scale: float) -> dict:
-    from pathlib import Path
-
     import yaml
 
-    path = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
-    data = yaml.safe_load(path.read_text())
+    from ..scenario import BUNDLED
+
+    data = yaml.safe_load((BUNDLED / "baseline.yaml").read_text())
     data["customers"] = _scaled(3000, scale)
     return data
 
@@ -367,7 +364,7 @@ def participation(seed: int = 0, scale: float = 1.0) -> Demonstration:
         model = run(scenario, seed)
         frame = model.timeseries()
         churn[label] = float(frame["focal_lost"].sum() / frame["focal_customers"].iloc[0])
-        from .mechanisms.switching import leaving_pressure
+        from ..mechanisms.switching import leaving_pressure
 
         _, effective, _ = leaving_pressure(model.state, model.market, model.params, np.ones(model.state.n, np.float32))
         focal = model.state.company == model.market.focal
@@ -444,8 +441,8 @@ def relationship_capacity(seed: int = 0, scale: float = 1.0) -> Demonstration:
                                                                 "sensation": {"reach": 1.0, "frequency": 0.005}}}})
     state = run(scenario, seed).state
     full = state.relationships >= 5
-    shares = {"at capacity": float((state.level[full] == PASSIONATE).mean()),
-              "with room": float((state.level[~full] == PASSIONATE).mean())}
+    shares = {"at capacity": float((state.level[full] == Level.PASSIONATE).mean()),
+              "with room": float((state.level[~full] == Level.PASSIONATE).mean())}
     numbers = {f"passionate share, {label}": value for label, value in shares.items()}
 
     def plot(ax):
@@ -475,7 +472,8 @@ def switching_order(seed: int = 0, scale: float = 1.0) -> Demonstration:
     hazard = lost[:5] / np.maximum(exposure[:5], 1) * 365
     numbers = {f"leavers per customer-year, {LEVELS[k]}": float(hazard[k]) for k in range(5)}
     numbers.update({f"customer-steps observed, {LEVELS[k]}": int(exposure[k]) for k in range(5)})
-    holds = (min(hazard[HOSTILE], hazard[DISENGAGED]) > hazard[INDIFFERENT] > hazard[INVOLVED] > hazard[PASSIONATE])
+    holds = (min(hazard[Level.HOSTILE], hazard[Level.DISENGAGED]) > hazard[Level.INDIFFERENT]
+             > hazard[Level.INVOLVED] > hazard[Level.PASSIONATE])
 
     def plot(ax):
         ax.bar(LEVELS, hazard, color=["#9e9e9e", "#64b5f6", "#2e7d32", "#ffb300", "#c62828"])
@@ -500,10 +498,10 @@ def promotions(seed: int = 0, scale: float = 1.0) -> Demonstration:
     model.run(30)
     left = focal & (state.company != model.market.focal)
     high, low = sensitivity >= np.quantile(sensitivity, 2 / 3), sensitivity <= np.quantile(sensitivity, 1 / 3)
-    groups = {"indifferent, price-sensitive third": focal & (level == INDIFFERENT) & high,
-              "indifferent, least sensitive third": focal & (level == INDIFFERENT) & low,
-              "involved": focal & (level == INVOLVED),
-              "passionate": focal & (level == PASSIONATE)}
+    groups = {"indifferent, price-sensitive third": focal & (level == Level.INDIFFERENT) & high,
+              "indifferent, least sensitive third": focal & (level == Level.INDIFFERENT) & low,
+              "involved": focal & (level == Level.INVOLVED),
+              "passionate": focal & (level == Level.PASSIONATE)}
     rates = {label: float(left[mask].mean()) if mask.any() else float("nan") for label, mask in groups.items()}
     numbers = {f"left during the promotion: {label}": value for label, value in rates.items()}
     follow = rates["indifferent, price-sensitive third"]
@@ -552,7 +550,7 @@ def habit(seed: int = 0, scale: float = 1.0) -> Demonstration:
 
 # --- money ----------------------------------------------------------------------------------------
 def money(seed: int = 0, scale: float = 1.0) -> Demonstration:
-    from .mechanisms.money import spend
+    from ..mechanisms.money import spend
 
     fans = merge(_baseline_market(scale), {"steps": 150, "companies": {
         "focal": {"initial_share": 0.3, "programmes": {"sensation": {"reach": 0.5, "frequency": 0.02}}}}})
@@ -561,7 +559,7 @@ def money(seed: int = 0, scale: float = 1.0) -> Demonstration:
     state = model.state
     focal = state.company == model.market.focal
     revenue = {LEVELS[k]: float(spend(model.market.price[state.company], state.bond, model.params)[
-        focal & (state.level == k)].mean()) for k in (INDIFFERENT, INVOLVED, PASSIONATE)}
+        focal & (state.level == k)].mean()) for k in (Level.INDIFFERENT, Level.INVOLVED, Level.PASSIONATE)}
     referrals = float(model.timeseries()["focal_referrals"].sum())
     silent = float(run(quiet, seed).timeseries()["focal_referrals"].sum())
     numbers = {**{f"revenue per customer-step, {level}": value for level, value in revenue.items()},

@@ -1,9 +1,15 @@
-"""Executors: one interface for running sweep tasks on local cores or on a Dask cluster.
+"""Executors: where jobs run. This is the only module that starts worker processes.
 
-Both follow `concurrent.futures`: `submit(fn, *args)` returns a future with `.result()` and
-`.cancel()`, and `wait_first(futures)` returns the futures that have finished. The sweep code only
-talks to this interface, so the same sweep runs unchanged on a laptop (a process pool) and on a
-cluster (`dask.distributed`). Results never depend on the executor: every task carries its own seed.
+Three kinds, one interface in the style of `concurrent.futures` (`submit(fn, *args)` returns a
+future with `.result()` and `.cancel()`; `wait_first(futures)` returns the finished ones):
+- `InProcess`: runs each job when submitted, in this process (one worker; a single run can then
+  show a progress bar over its steps);
+- `LocalExecutor`: a pool of processes on this machine, each running the numba kernels on one
+  thread (processes, not threads, share the cores) and leaving Ctrl-C to the main process;
+- `DaskExecutor`: a `dask.distributed` cluster, a LocalCluster on 127.0.0.1 or an existing scheduler.
+The job engine (sim.experiments.jobs) only talks to this interface, so every experiment runs
+unchanged on a laptop and on a cluster. Results never depend on the executor: every job carries its
+own seed.
 """
 
 from __future__ import annotations
@@ -18,6 +24,23 @@ from concurrent.futures import wait as futures_wait
 from typing import Any
 
 KINDS = ("local", "dask")
+
+
+def default_workers() -> int:
+    """Worker processes when the user gives none: the cores of this machine (at most 8)."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def worker_setup() -> None:
+    """Prepare a worker process: numba kernels on one thread, Ctrl-C left to the main process.
+
+    Ctrl-C reaches the whole process group; only the main process acts on it (and stops the
+    workers), so a worker never dies halfway through writing anything.
+    """
+    from ..kernels import single_threaded
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    single_threaded()
 
 
 class Executor:
@@ -43,6 +66,11 @@ class Executor:
         """How many tasks can run at once (cores or Dask worker threads)."""
         raise NotImplementedError
 
+    @property
+    def window(self) -> int:
+        """How many jobs to keep submitted at once: a few per slot, so no worker waits for the next."""
+        return max(2, 3 * self.slots)
+
     def close(self, abort: bool = False) -> None:
         """Release the workers; `abort` stops running tasks too (after an error or Ctrl-C)."""
         raise NotImplementedError
@@ -54,13 +82,55 @@ class Executor:
         self.close(abort=kind is not None)
 
 
+class _Done:
+    """The finished 'future' of a job run in-process."""
+
+    def __init__(self, fn: Callable, args: tuple):
+        self._error: BaseException | None = None
+        try:
+            self._value = fn(*args)
+        except Exception as error:  # reported by result(), as a pool's future would
+            self._error = error
+
+    def result(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> bool:
+        return False
+
+
+class InProcess(Executor):
+    """Runs each job in this process as it is submitted (one worker, no pool)."""
+
+    kind = "in-process"
+
+    def submit(self, fn: Callable, *args: Any, key: str | None = None):
+        return _Done(fn, args)
+
+    def wait_first(self, futures: Iterable) -> set:
+        return set(futures)
+
+    @property
+    def slots(self) -> int:
+        return 1
+
+    @property
+    def window(self) -> int:
+        return 1  # each job runs when submitted: one at a time, so each is kept before the next starts
+
+    def close(self, abort: bool = False) -> None:
+        pass
+
+
 class LocalExecutor(Executor):
     """A process pool on this machine (the default).
 
     Processes are started by a fork server that has imported the model once, so a pool starts fast
     and stays safe to create from a process that already runs threads (a Dask client, a GUI). As
     with any non-fork start method, a script that creates one needs `if __name__ == "__main__":`.
-    Workers ignore Ctrl-C: the main process handles it, and `close(abort=True)` stops them.
+    Workers are set up by `worker_setup`; `close(abort=True)` stops them at once.
     """
 
     kind = "local"
@@ -68,8 +138,8 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int | None = None):
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.sweep"])
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts)
+        context.set_forkserver_preload(["sim.experiments.jobs"])
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=worker_setup)
 
     def submit(self, fn: Callable, *args: Any, key: str | None = None):
         return self.pool.submit(fn, *args)
@@ -99,11 +169,6 @@ class LocalExecutor(Executor):
                 pending.pop(work_id, None)
         for process in list((getattr(self.pool, "_processes", None) or {}).values()):
             process.terminate()
-
-
-def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; only the main process acts on it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DaskExecutor(Executor):
@@ -152,11 +217,11 @@ class DaskExecutor(Executor):
 
 
 def make_executor(kind: str = "local", workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor for `--executor KIND [--workers N] [--scheduler ADDRESS]`."""
+    """The executor for `--executor KIND [--workers N] [--scheduler ADDRESS]`; one local worker runs in-process."""
     if kind == "local":
         if scheduler:
             raise ValueError("--scheduler needs --executor dask")
-        return LocalExecutor(workers)
+        return InProcess() if workers == 1 else LocalExecutor(workers)
     if kind == "dask":
         return DaskExecutor(workers, scheduler)
     raise ValueError(f"unknown executor {kind!r}; expected one of {', '.join(KINDS)}")

@@ -1,145 +1,19 @@
-"""`compare SCENARIO --policies FILE`: policies compared under common random numbers, with one report.
-
-Every policy in the file is validated against every market scenario before anything runs. Jobs
-(market, policy, replication) run in parallel; each finished one is kept in OUT/parts at once, so
-Ctrl-C or a crash loses nothing finished and the same command with the same --out resumes. The
-tables, plots and report.md are written last, each atomically, report.md at the very end.
-"""
+"""The comparison's report: a few lines on the terminal, report.md, summary.json and the formatting of numbers."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 
-from .. import compare, output
-from .. import scenario as scenarios
-from ..cli import UsageError
-from ..metrics import METRICS
-from ..runner import default_workers
+from .statistics import incremental_roi
+from .tables import REPORTED, lookup
 
 LABELS = {"share_passionate": "passionate", "share_hostile": "hostile", "churn": "churn", "referrals": "referrals",
           "revenue": "revenue", "cost": "cost", "profit": "profit", "roi": "ROI", "nps": "NPS-like",
           "customers": "customers", "market_share": "market share", "praise_per_warning": "praise/warning"}
 PERCENT = {"share_passionate", "share_hostile", "churn", "market_share"}
 MONEY = {"revenue", "cost", "profit"}
-
-
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("compare", help="compare policies under common random numbers; one report")
-    parser.add_argument("scenario", help="market scenario YAML file")
-    parser.add_argument("--policies", required=True, help="policies YAML file (baseline and policies to compare)")
-    parser.add_argument("--scenarios", nargs="+", default=[], metavar="SCENARIO",
-                        help="further market scenarios for the robustness table")
-    parser.add_argument("--replications", type=int, help="replications per policy (default: the scenario's if "
-                        "above 1, else 20)")
-    parser.add_argument("--workers", type=int, help="parallel processes (default: local cores)")
-    parser.add_argument("--steps", type=int, help="steps per run (default: each scenario's)")
-    parser.add_argument("--company", help="company whose results are compared (default: the focal company)")
-    parser.add_argument("--metric", default="profit", help="metric for the ranking and regret (default: profit)")
-    parser.add_argument("--out", help="output folder (default: results/compare/<scenario>/<run id>); "
-                        "give the same folder again to resume")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
-    parser.set_defaults(handler=main)
-
-
-def main(args) -> int:
-    markets = load_markets(args)
-    company = args.company or markets[0].data["focal"]
-    check_arguments(args, markets, company)
-    policy_set = compare.load_policies(args.policies, markets)
-    replications = args.replications or (markets[0].data["replications"] if markets[0].data["replications"] > 1
-                                         else 20)
-    if replications < 2:
-        raise UsageError(f"--replications {replications}: expected at least 2 (a confidence interval needs two)")
-    out = output_folder(args, markets[0])
-    jobs = compare.plan_jobs(policy_set, replications, out / "parts", company, None)
-    workers = args.workers or default_workers()
-    try:
-        ran, kept = compare.run_jobs(jobs, policy_set, company, None, workers, progress=not args.quiet)
-    except KeyboardInterrupt:
-        finished = sum(compare.read_part(job) is not None for job in jobs)
-        print(f"{finished} of {len(jobs)} replications are kept in {out / 'parts'}; to resume, run the same "
-              f"command with --out {out}")
-        raise
-    tables = build_tables(jobs, policy_set, markets, company, args.metric)
-    write_results(out, tables, policy_set, markets, company, args.metric, replications, ran, kept)
-    if not args.quiet:
-        print_table(tables, policy_set, markets[0], company, args.metric, replications)
-        print(f"report: {out / 'report.md'}" + (f" ({kept} replications reused from an earlier run)" if kept else ""))
-    return 0
-
-
-def load_markets(args) -> list[scenarios.Scenario]:
-    """The main market scenario and any --scenarios, each validated (with --steps applied)."""
-    overrides = [f"steps={args.steps}"] if args.steps is not None else []
-    markets = [scenarios.load(path, overrides) for path in [args.scenario, *args.scenarios]]
-    names = [m.name for m in markets]
-    if len(set(names)) < len(names):
-        raise UsageError(f"--scenarios: two market scenarios are named {names!r}; give each a distinct 'name:'")
-    return markets
-
-
-def check_arguments(args, markets, company: str) -> None:
-    """Company, metric and counts make sense before anything runs."""
-    for market in markets:
-        if company not in market.data["companies"]:
-            raise UsageError(f"--company {company}: {market.source} has no company of that name; expected one of "
-                             f"{', '.join(market.data['companies'])}")
-    if args.metric not in METRICS:
-        raise UsageError(f"--metric {args.metric}: unknown metric" + scenarios.did_you_mean(args.metric, METRICS))
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: expected at least 1")
-
-
-def output_folder(args, market) -> Path:
-    """--out or results/compare/<scenario>/<run id>; an existing folder must be an earlier comparison."""
-    if not args.out:
-        return Path("results") / "compare" / market.name / output.new_run_id(market.data["seed"])
-    out = Path(args.out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "parts").is_dir())):
-        raise UsageError(f"--out {out}: exists and is not a comparison folder; choose another --out")
-    return out
-
-
-def build_tables(jobs, policy_set, markets, company: str, metric: str) -> dict[str, pd.DataFrame | None]:
-    """All result tables, computed from the parts on disk."""
-    parts = compare.load_parts(jobs)
-    names, baseline, main_market = policy_set.names, policy_set.baseline, markets[0].name
-    replication_rows = compare.replication_table(parts)
-    metrics = tuple(dict.fromkeys([*compare.REPORTED, metric]))
-    summary = compare.summary_table(replication_rows, [m.name for m in markets], names, baseline, metrics)
-    return {
-        "replications": replication_rows,
-        "summary": summary,
-        "ranking": compare.ranking_table(summary, main_market, names, baseline, metric),
-        "robustness": compare.robustness_table(summary, [m.name for m in markets], names, metric)
-        if len(markets) > 1 else None,
-        "over_time": compare.over_time_table(parts, main_market, baseline),
-    }
-
-
-def write_results(out: Path, tables, policy_set, markets, company, metric, replications, ran, kept) -> None:
-    """Tables, plots and manifest first, report.md last; each file atomically."""
-    main_market = markets[0].name
-    output.write_csv(out / "replications.csv", tables["replications"])
-    output.write_csv(out / "summary.csv", tables["summary"])
-    output.write_csv(out / "ranking.csv", tables["ranking"])
-    output.write_csv(out / "over_time.csv", tables["over_time"])
-    if tables["robustness"] is not None:
-        output.write_csv(out / "robustness.csv", tables["robustness"])
-    output.write_json(out / "summary.json", summary_json(tables, policy_set, markets, company, metric))
-    compare.plot_over_time(tables["over_time"], policy_set.baseline, company, out / "over_time.png")
-    shown = tuple(dict.fromkeys([metric, "share_passionate", "churn", "nps"]))
-    compare.plot_differences(tables["summary"], main_market, policy_set.names, policy_set.baseline,
-                             out / "differences.png", shown)
-    output.write_json(out / "manifest.json", output.manifest(
-        markets[0], policies_file=policy_set.source, policies={n: p.describe() for n, p in policy_set.policies.items()},
-        baseline=policy_set.baseline, company=company, metric=metric, replications=replications,
-        markets={m.name: m.source for m in markets}, runs_this_time=ran, runs_reused=kept,
-        files=sorted(p.name for p in out.iterdir() if p.is_file()) + ["report.md"]))
-    output.write_text(out / "report.md", render_report(tables, policy_set, markets, company, metric, replications))
 
 
 def summary_json(tables, policy_set, markets, company, metric) -> dict:
@@ -213,8 +87,8 @@ def print_table(tables, policy_set, market, company, metric, replications) -> No
     header = f"{'rank':>4}  {'policy':<28}{LABELS[metric]:>14}   {'vs baseline (paired 95% CI)':<36}{'passionate':>12}"
     print(header)
     for _, row in tables["ranking"].iterrows():
-        diff = compare.lookup(summary, name, row["policy"], metric)
-        fans = compare.lookup(summary, name, row["policy"], "share_passionate")
+        diff = lookup(summary, name, row["policy"], metric)
+        fans = lookup(summary, name, row["policy"], "share_passionate")
         change = "baseline" if row["policy"] == policy_set.baseline else difference_text(metric, diff)
         print(f"{row['rank']:>4}  {row['policy']:<28}{number(metric, row['mean']):>14}   {change:<36}"
               f"{number('share_passionate', fans['mean']):>12}")
@@ -265,13 +139,13 @@ def render_report(tables, policy_set, markets, company, metric, replications) ->
 
 
 def _outcomes_section(summary, market, policy_set) -> list[str]:
-    shown = compare.REPORTED
+    shown = REPORTED
     lines = ["", "## Outcomes (mean and 95% CI over replications)", "",
              "| policy | " + " | ".join(LABELS[m] for m in shown) + " |", "| --- |" + " --- |" * len(shown)]
     for name in policy_set.names:
         cells = []
         for metric in shown:
-            row = compare.lookup(summary, market, name, metric)
+            row = lookup(summary, market, name, metric)
             cells.append(f"{number(metric, row['mean'])} {interval(metric, row['ci_low'], row['ci_high'])}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "Passionate and hostile: share of the company's customers at the end. Churn: customers lost per "
@@ -293,11 +167,11 @@ def _differences_section(summary, market, policy_set, metric) -> list[str]:
             continue
         cells = []
         for m in shown:
-            row = compare.lookup(summary, market, name, m)
+            row = lookup(summary, market, name, m)
             text = difference_text(m, row)
             cells.append(f"**{text}**" if row["paired_low"] > 0 or row["paired_high"] < 0 else text)
-        revenue, cost = (compare.lookup(summary, market, name, m)["difference"] for m in ("revenue", "cost"))
-        roi = compare.incremental_roi(revenue, cost)
+        revenue, cost = (lookup(summary, market, name, m)["difference"] for m in ("revenue", "cost"))
+        roi = incremental_roi(revenue, cost)
         cells.append(f"{roi:.2f}" if math.isfinite(roi) else ("saves cost" if cost < 0 else "no extra cost"))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "Incremental ROI = (extra revenue - extra cost) / extra cost, for policies that cost more than the "
@@ -307,7 +181,7 @@ def _differences_section(summary, market, policy_set, metric) -> list[str]:
     for name in policy_set.names:
         if name == baseline:
             continue
-        row = compare.lookup(summary, market, name, metric)
+        row = lookup(summary, market, name, metric)
         factor = row["narrower_by"]
         lines.append(f"| {name} | {number(metric, row['difference'], True)} | "
                      f"{interval(metric, row['paired_low'], row['paired_high'], True)} | "

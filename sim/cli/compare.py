@@ -1,0 +1,125 @@
+"""`compare SCENARIO --policies FILE`: policies compared under common random numbers, with one report.
+
+Every policy in the file is validated against every market scenario before anything runs. Jobs
+(market, policy, replication) run in parallel; each finished one is kept in OUT/parts at once, so
+Ctrl-C or a crash loses nothing finished and the same command with the same --out resumes. The
+tables, plots and report.md are written last, each atomically, report.md at the very end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import scenario as scenarios
+from ..errors import UsageError
+from ..experiments import compare, output
+from ..experiments.compare import plots, report
+from ..experiments.executors import default_workers, make_executor
+from ..experiments.jobs import run_jobs
+from ..experiments.metrics import METRICS
+from ..experiments.store import PartStore
+from ..yaml_input import did_you_mean
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("compare", help="compare policies under common random numbers; one report")
+    parser.add_argument("scenario", help="market scenario YAML file")
+    parser.add_argument("--policies", required=True, help="policies YAML file (baseline and policies to compare)")
+    parser.add_argument("--scenarios", nargs="+", default=[], metavar="SCENARIO",
+                        help="further market scenarios for the robustness table")
+    parser.add_argument("--replications", type=int, help="replications per policy (default: the scenario's if "
+                        "above 1, else 20)")
+    parser.add_argument("--workers", type=int, help="parallel processes (default: local cores)")
+    parser.add_argument("--steps", type=int, help="steps per run (default: each scenario's)")
+    parser.add_argument("--company", help="company whose results are compared (default: the focal company)")
+    parser.add_argument("--metric", default="profit", help="metric for the ranking and regret (default: profit)")
+    parser.add_argument("--out", help="output folder (default: results/compare/<scenario>/<run id>); "
+                        "give the same folder again to resume")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    parser.set_defaults(handler=main)
+
+
+def main(args) -> int:
+    markets = load_markets(args)
+    company = args.company or markets[0].data["focal"]
+    check_arguments(args, markets, company)
+    policy_set = compare.load_policies(args.policies, markets)
+    replications = args.replications or (markets[0].data["replications"] if markets[0].data["replications"] > 1
+                                         else 20)
+    if replications < 2:
+        raise UsageError(f"--replications {replications}: expected at least 2 (a confidence interval needs two)")
+    out = output_folder(args, markets[0])
+    jobs = compare.plan_jobs(policy_set, replications)
+    store = PartStore(out / "parts")
+    workers = args.workers or default_workers()
+    try:
+        with make_executor("local", min(workers, len(jobs))) as executor:
+            outcome = run_jobs(jobs, store, executor, progress=not args.quiet, description="compare")
+    except KeyboardInterrupt:
+        finished = sum(store.has(job.key, job.fingerprint) for job in jobs)
+        print(f"{finished} of {len(jobs)} replications are kept in {out / 'parts'}; to resume, run the same "
+              f"command with --out {out}")
+        raise
+    tables = compare.build_tables(jobs, store, policy_set, markets, company, args.metric)
+    write_results(out, tables, policy_set, markets, company, args.metric, replications, outcome.computed,
+                  outcome.reused)
+    if not args.quiet:
+        report.print_table(tables, policy_set, markets[0], company, args.metric, replications)
+        kept = outcome.reused
+        print(f"report: {out / 'report.md'}" + (f" ({kept} replications reused from an earlier run)" if kept else ""))
+    return 0
+
+
+def load_markets(args) -> list[scenarios.Scenario]:
+    """The main market scenario and any --scenarios, each validated (with --steps applied)."""
+    overrides = [f"steps={args.steps}"] if args.steps is not None else []
+    markets = [scenarios.load(path, overrides) for path in [args.scenario, *args.scenarios]]
+    names = [m.name for m in markets]
+    if len(set(names)) < len(names):
+        raise UsageError(f"--scenarios: two market scenarios are named {names!r}; give each a distinct 'name:'")
+    return markets
+
+
+def check_arguments(args, markets, company: str) -> None:
+    """Company, metric and counts make sense before anything runs."""
+    for market in markets:
+        if company not in market.data["companies"]:
+            raise UsageError(f"--company {company}: {market.source} has no company of that name; expected one of "
+                             f"{', '.join(market.data['companies'])}")
+    if args.metric not in METRICS:
+        raise UsageError(f"--metric {args.metric}: unknown metric" + did_you_mean(args.metric, METRICS))
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected at least 1")
+
+
+def output_folder(args, market) -> Path:
+    """--out or results/compare/<scenario>/<run id>; an existing folder must be an earlier comparison."""
+    if not args.out:
+        return Path("results") / "compare" / market.name / output.new_run_id(market.data["seed"])
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "parts").is_dir())):
+        raise UsageError(f"--out {out}: exists and is not a comparison folder; choose another --out")
+    return out
+
+
+def write_results(out: Path, tables, policy_set, markets, company, metric, replications, ran, kept) -> None:
+    """Tables, plots and manifest first, report.md last; each file atomically."""
+    main_market = markets[0].name
+    output.write_csv(out / "replications.csv", tables["replications"])
+    output.write_csv(out / "summary.csv", tables["summary"])
+    output.write_csv(out / "ranking.csv", tables["ranking"])
+    output.write_csv(out / "over_time.csv", tables["over_time"])
+    if tables["robustness"] is not None:
+        output.write_csv(out / "robustness.csv", tables["robustness"])
+    output.write_json(out / "summary.json", report.summary_json(tables, policy_set, markets, company, metric))
+    plots.plot_over_time(tables["over_time"], policy_set.baseline, company, out / "over_time.png")
+    shown = tuple(dict.fromkeys([metric, "share_passionate", "churn", "nps"]))
+    plots.plot_differences(tables["summary"], main_market, policy_set.names, policy_set.baseline,
+                             out / "differences.png", shown)
+    output.write_json(out / "manifest.json", output.manifest(
+        markets[0], policies_file=policy_set.source, policies={n: p.describe() for n, p in policy_set.policies.items()},
+        baseline=policy_set.baseline, company=company, metric=metric, replications=replications,
+        markets={m.name: m.source for m in markets}, runs_this_time=ran, runs_reused=kept,
+        files=sorted(p.name for p in out.iterdir() if p.is_file()) + ["report.md"]))
+    text = report.render_report(tables, policy_set, markets, company, metric, replications)
+    output.write_text(out / "report.md", text)

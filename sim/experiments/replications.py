@@ -1,0 +1,27 @@
+"""Replications of one scenario: the jobs of `python -m sim run`, and a one-call run for notebooks and tests.
+
+Replication r of a scenario with seed s runs with Mesa seed `replication_seed(s, r)`; its result is
+kept as `parts/rep<r>.parquet` (its whole timeseries) until the run's files are written.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..scenario import Scenario
+from .jobs import Job, KeepTimeseries, replication_seed
+
+
+def replication_jobs(scenario: Scenario, replications) -> list[Job]:
+    """One job per replication, keeping its timeseries."""
+    seed = scenario.data["seed"]
+    return [Job(f"rep{r:04d}", scenario, replication_seed(seed, r), r, KeepTimeseries()) for r in replications]
+
+
+def run_one(scenario: Scenario, replication: int = 0, progress: bool = False) -> pd.DataFrame:
+    """Run one replication here and now and return its timeseries (no files)."""
+    from ..model import EngagementModel
+
+    model = EngagementModel(scenario, rng=replication_seed(scenario.data["seed"], replication))
+    model.run(progress=progress)
+    return model.timeseries(replication)

@@ -1,0 +1,73 @@
+"""Where finished jobs are kept: one Parquet part per job, written whole or not at all.
+
+A part is the table a job kept (a timeseries, one row of sweep outputs, the figures of a
+calibration candidate). Its file metadata holds the job's fingerprint and timing, so a part made
+by another job (other scenario, seed or outputs) is never taken for this one, and a finished part
+is never rewritten. Parts are written to a temporary name and renamed, so a crash or Ctrl-C leaves
+either the whole part or none; temporary files of writers that were killed are removed on opening.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .output import atomic_path
+
+FINGERPRINT = b"sim.fingerprint"
+TIMING = b"sim.timing"
+
+
+class PartStore:
+    """The `parts/` folder of an experiment: `<key>.parquet` for each finished job."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.parquet"
+
+    def fingerprint(self, key: str) -> str | None:
+        """The fingerprint stored with a part, or None if there is no readable part."""
+        import pyarrow.parquet as pq
+
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, ValueError):  # pyarrow raises ArrowInvalid (a ValueError) on a damaged file
+            return None
+        return metadata.get(FINGERPRINT, b"").decode() or None
+
+    def has(self, key: str, fingerprint: str) -> bool:
+        return self.fingerprint(key) == fingerprint
+
+    def write(self, key: str, fingerprint: str, table: pd.DataFrame, timing: dict | None = None) -> Path:
+        """Keep a finished job's table (atomically), tagged with its fingerprint and timing."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        metadata = {**(arrow.schema.metadata or {}), FINGERPRINT: fingerprint.encode(),
+                    TIMING: json.dumps(timing or {}).encode()}
+        path = self.path(key)
+        with atomic_path(path) as temporary:
+            pq.write_table(arrow.replace_schema_metadata(metadata), temporary)
+        return path
+
+    def read(self, key: str) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.path(key)).to_pandas()
+
+    def timing(self, key: str) -> dict:
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(self.path(key)).metadata or {}
+        return json.loads(metadata.get(TIMING, b"{}"))
