@@ -9,6 +9,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--refresh-stored", action="store_true",
+                     help="rewrite tests/stored/*.json from the current code (a deliberate change of behaviour)")
+
+
 def run_cli(*args, cwd=None, timeout=300, env=None):
     """Run `python -m sim ...` in a subprocess; returns the CompletedProcess."""
     environment = {**os.environ, **(env or {})}
