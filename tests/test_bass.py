@@ -18,35 +18,35 @@ import numpy as np
 import pytest
 
 from sim import scenario as scenarios
-from sim.validation import report_all as v
+from sim.validation import bass, facts, properties, report
 
 N, STEPS = 20_000, 60
 
 
 def tolerance(p: float, q: float, steps: int, customers: int) -> float:
-    return 5 * float(v.bass_noise_sd(p, q, steps, customers).max()) + 2 / customers
+    return 5 * float(bass.bass_noise_sd(p, q, steps, customers).max()) + 2 / customers
 
 
 def test_bass_scenario_maps_to_p_and_q():
-    data = scenarios.load(v.BASS_SCENARIO).data
-    p, q = v.bass_coefficients(data)
+    data = scenarios.load(bass.BASS_SCENARIO).data
+    p, q = bass.bass_coefficients(data)
     assert p == pytest.approx(0.1 * 0.1)  # reach x conversion
     assert q == pytest.approx(1.0 * 0.5 * 0.4)  # conversation_rate x praise_rate x referral_conversion
-    assert v.bass_conditions(data) == []
+    assert bass.bass_conditions(data) == []
 
 
 @pytest.mark.parametrize("p, q", [(0.01, 0.2), (0.03, 0.4), (0.005, 0.5)])
 def test_overrides_give_the_requested_p_and_q(p, q):
-    data = v.bass_scenario(p, q, 1000, 10).data
-    assert v.bass_coefficients(data) == pytest.approx((p, q))
-    assert v.bass_conditions(data) == []
+    data = bass.bass_scenario(p, q, 1000, 10).data
+    assert bass.bass_coefficients(data) == pytest.approx((p, q))
+    assert bass.bass_conditions(data) == []
 
 
 def test_introversion_damps_q_and_breaks_the_exact_limit_only_if_it_varies():
-    data = scenarios.load(v.BASS_SCENARIO, {"traits.introversion.mean": 0.5, "traits.introversion.spread": 0.1}).data
-    _, q = v.bass_coefficients(data)
+    data = scenarios.load(bass.BASS_SCENARIO, {"traits.introversion.mean": 0.5, "traits.introversion.spread": 0.1}).data
+    _, q = bass.bass_coefficients(data)
     assert q == pytest.approx(0.2 * (1 - 0.9 * 0.5))
-    assert any("introversion" in problem for problem in v.bass_conditions(data))
+    assert any("introversion" in problem for problem in bass.bass_conditions(data))
 
 
 @pytest.mark.parametrize("change, key", [
@@ -60,31 +60,31 @@ def test_introversion_damps_q_and_breaks_the_exact_limit_only_if_it_varies():
     ({"word_of_mouth.referral_conversion": 0.95}, "referral_conversion <= 1"),
 ])
 def test_conditions_name_what_breaks_the_limit(change, key):
-    problems = v.bass_conditions(scenarios.load(v.BASS_SCENARIO, change).data)
+    problems = bass.bass_conditions(scenarios.load(bass.BASS_SCENARIO, change).data)
     assert any(key in problem for problem in problems), problems
 
 
 def test_discrete_recursion_and_closed_form_agree_only_when_steps_are_short():
     t = np.arange(2001)
-    small = np.abs(v.bass_discrete(0.0005, 0.01, 2000) - v.bass_continuous(0.0005, 0.01, t)).max()
-    large = np.abs(v.bass_discrete(0.005, 0.5, 40) - v.bass_continuous(0.005, 0.5, t[:41])).max()
+    small = np.abs(bass.bass_discrete(0.0005, 0.01, 2000) - bass.bass_continuous(0.0005, 0.01, t)).max()
+    large = np.abs(bass.bass_discrete(0.005, 0.5, 40) - bass.bass_continuous(0.005, 0.5, t[:41])).max()
     assert small < 0.01 < 0.1 < large
 
 
 @pytest.mark.parametrize("p, q", [(0.01, 0.2), (0.03, 0.4)])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_complete_graph_follows_discrete_bass(p, q, seed):
-    share = v.run_bass(p, q, N, STEPS, seed)
+    share = bass.run_bass(p, q, N, STEPS, seed)
     allowed = tolerance(p, q, STEPS, N)
-    assert np.abs(share - v.bass_discrete(p, q, STEPS)).max() < allowed
+    assert np.abs(share - bass.bass_discrete(p, q, STEPS)).max() < allowed
     # the check can fail: the curve for a q off by half is far outside the same tolerance
-    assert np.abs(share - v.bass_discrete(p, q / 2, STEPS)).max() > 3 * allowed
+    assert np.abs(share - bass.bass_discrete(p, q / 2, STEPS)).max() > 3 * allowed
 
 
 def test_ring_lattice_is_slower_than_complete_graph():
     p, q = 0.01, 0.2
-    complete = v.run_bass(p, q, N, STEPS, 0)
-    ring = v.run_bass(p, q, N, STEPS, 0, {"kind": "watts_strogatz", "degree": 10, "rewiring": 0.0})
+    complete = bass.run_bass(p, q, N, STEPS, 0)
+    ring = bass.run_bass(p, q, N, STEPS, 0, {"kind": "watts_strogatz", "degree": 10, "rewiring": 0.0})
     lead = complete - ring
     noise = tolerance(p, q, STEPS, N)
     assert lead.max() > 0.05  # clearly slower (about 0.1 at the steepest part)
@@ -92,7 +92,7 @@ def test_ring_lattice_is_slower_than_complete_graph():
 
 
 def test_noise_sd_shrinks_like_one_over_sqrt_n():
-    small, large = (v.bass_noise_sd(0.01, 0.2, 60, n).max() for n in (1_000, 100_000))
+    small, large = (bass.bass_noise_sd(0.01, 0.2, 60, n).max() for n in (1_000, 100_000))
     assert small / large == pytest.approx(10, rel=1e-6)
 
 
@@ -107,25 +107,33 @@ def test_validate_model_refuses_a_file_as_out(tmp_path, capsys):
     assert target.read_text() == "x"
 
 
-def tiny_plan() -> v.Plan:
-    return v.Plan(quick=True, pairs=[(0.05, 0.5)], sizes=[300], seeds={300: 1}, network_pairs=[(0.05, 0.5)],
-                  network_customers=300, network_seeds=1, wom_seeds=1, tarp_seeds=1,
-                  baseline={"customers": 300, "steps": 120},
-                  recovery=v.RecoveryDesign(first=5, second=10, horizon=5, customers=400), property_scale=0.05)
+def tiny_plan() -> report.Plan:
+    return report.Plan(quick=True, pairs=[(0.05, 0.5)], sizes=[300], seeds={300: 1}, network_pairs=[(0.05, 0.5)],
+                       network_customers=300, network_seeds=1, wom_seeds=1, tarp_seeds=1,
+                       baseline={"customers": 300, "steps": 120},
+                       recovery=facts.RecoveryDesign(first=5, second=10, horizon=5, customers=400),
+                       property_scale=0.05)
 
 
-def test_report_is_written_with_figures_and_a_note_when_properties_are_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(v.Plan, "small", classmethod(lambda cls: tiny_plan()))
-    monkeypatch.setattr(v, "property_demonstrations", lambda *args, **kwargs: None)
-    monkeypatch.setattr(v, "count_properties", lambda: 0)
-    report = v.generate(tmp_path, quick=True, progress=False)
-    text = report.read_text()
+def test_report_is_written_with_figures_and_shows_a_broken_demonstration(tmp_path, monkeypatch):
+    def works(seed, scale):
+        return properties.Demonstration("works", "a claim", "a scenario", seed, {"effect": 0.5}, True,
+                                        plot=lambda ax: ax.plot([0, 1], [0, 1]))
+
+    def breaks(seed, scale):
+        raise RuntimeError("on purpose")
+
+    monkeypatch.setattr(report.Plan, "small", classmethod(lambda cls: tiny_plan()))
+    monkeypatch.setattr(properties, "PROPERTIES", {"works": works, "breaks": breaks})
+    path = report.generate(tmp_path, quick=True, progress=False)
+    text = path.read_text()
     figures = tmp_path / "figures" / "validation"
     for name in ("bass_curves", "bass_error", "bass_networks", "word_of_mouth_ratio", "recovery_paradox",
-                 "complaint_loyalty"):
+                 "complaint_loyalty", "property_works"):
         assert (figures / f"{name}.png").stat().st_size > 1000
         assert f"figures/validation/{name}.png" in text
-    assert "Not yet available" in text and "p (innovation)" in text
+    assert "### works: holds" in text and "### breaks: DOES NOT HOLD" in text and "RuntimeError: on purpose" in text
+    assert "1 of 2 hold" in text and "p (innovation)" in text
     assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob("*.tmp"))
 
 
@@ -145,12 +153,12 @@ def test_complaint_watch_agrees_with_the_models_own_counts():
     """The per-customer complaint outcomes add up to the model's per-company tallies."""
     from sim import EngagementModel
 
-    model = EngagementModel(v.BASELINE_SCENARIO, rng=3, overrides={"customers": 3000})
+    model = EngagementModel(facts.BASELINE_SCENARIO, rng=3, overrides={"customers": 3000})
     seen = {"complained": 0, "resolved": 0, "quick": 0, "gave_up": 0}
     counted = dict.fromkeys(seen, 0)
     for _ in range(80):
         model.step()
-        watch, tally = v.watch_of(model), model.last_tally
+        watch, tally = facts.watch_of(model), model.last_tally
         for key in seen:
             seen[key] += int(watch[key].sum())
         for key, column in (("complained", "complaints"), ("resolved", "recoveries"),

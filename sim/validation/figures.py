@@ -1,0 +1,153 @@
+"""The report's figures: each function draws one, saves it as a PNG and returns its Markdown link.
+
+matplotlib is imported inside the functions, so importing the validation package does not load it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .bass import bass_continuous, bass_discrete
+from .facts import RecoveryDesign
+
+if TYPE_CHECKING:
+    from .report import Results
+
+
+def save_figure(figure, folder: Path, name: str, prefix: str) -> str:
+    """Save a matplotlib figure as folder/name.png, close it, and return the Markdown image link."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    figure.savefig(folder / f"{name}.png", dpi=110)
+    plt.close(figure)
+    return f"![{name}]({prefix}/{name}.png)"
+
+
+def figure_bass_curves(results: Results, folder: Path, prefix: str) -> str:
+    """One run at the largest N per (p, q) against the discrete recursion and the continuous form."""
+    import matplotlib.pyplot as plt
+
+    pairs = list(results.curves)
+    figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), squeeze=False)
+    n = max(results.plan.sizes)
+    for ax, (p, q) in zip(axes[0], pairs, strict=True):
+        share = results.curves[(p, q)]
+        t = np.arange(share.size)
+        fine = np.linspace(0, t[-1], 400)
+        ax.plot(t, share, "o", ms=3, color="#1f77b4", label=f"model, N={n:,}, seed 0")
+        ax.plot(t, bass_discrete(p, q, t[-1]), "-", color="black", lw=1.2, label="discrete Bass recursion")
+        ax.plot(fine, bass_continuous(p, q, fine), "--", color="#d62728", lw=1.2, label="continuous closed form")
+        ax.set(title=f"p = {p}, q = {q}", xlabel="step", ylabel="adopter share F(t)", ylim=(0, 1.02))
+    axes[0][0].legend(fontsize=8, loc="lower right")
+    return save_figure(figure, folder, "bass_curves", prefix)
+
+
+def figure_bass_error(table: pd.DataFrame, folder: Path, prefix: str) -> str:
+    """Mean maximum error against N on log axes, with the linear-noise sd and a slope of -1/2."""
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(5.6, 4))
+    for (p, q), group in table.groupby(["p", "q"], sort=False):
+        line = ax.errorbar(group["customers"], group["max_error"], yerr=group["sd"].fillna(0), marker="o",
+                           capsize=3, label=f"p={p}, q={q}")
+        ax.plot(group["customers"], group["expected_sd"], ":", color=line[0].get_color())
+    sizes = np.array(sorted(table["customers"].unique()), float)
+    ax.plot(sizes, table["max_error"].max() * np.sqrt(sizes[0] / sizes), "k--", lw=1, label="slope -1/2")
+    ax.set(xscale="log", yscale="log", xlabel="population N", ylabel="max |model - discrete Bass|",
+           title="Error shrinks like 1/sqrt(N)\n(dotted: linear-noise standard deviation)")
+    ax.legend(fontsize=8)
+    return save_figure(figure, folder, "bass_error", prefix)
+
+
+def figure_networks(curves: pd.DataFrame, folder: Path, prefix: str) -> str:
+    """Mean adopter share on each network of NETWORKS, per (p, q), with the discrete Bass curve."""
+    import matplotlib.pyplot as plt
+
+    pairs = list(dict.fromkeys(zip(curves["p"], curves["q"], strict=True)))
+    figure, axes = plt.subplots(1, len(pairs), figsize=(5.2 * len(pairs), 3.8), squeeze=False)
+    for ax, (p, q) in zip(axes[0], pairs, strict=True):
+        group = curves[(curves["p"] == p) & (curves["q"] == q)]
+        for label, curve in group.groupby("network", sort=False):
+            ax.plot(curve["step"], curve["share"], lw=2 if label == "complete" else 1.3, label=label)
+        steps = int(group["step"].max())
+        slowest = group.groupby("step")["share"].min()
+        done = slowest.index[slowest.to_numpy() >= 0.995]
+        ax.plot(np.arange(steps + 1), bass_discrete(p, q, steps), "k:", lw=1, label="discrete Bass")
+        ax.set(title=f"p = {p}, q = {q}", xlabel="step", ylabel="adopter share", ylim=(0, 1.02),
+               xlim=(0, min(steps, int(done[0]) + 5) if len(done) else steps))
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    return save_figure(figure, folder, "bass_networks", prefix)
+
+
+def figure_word_of_mouth(wom: pd.DataFrame, folder: Path, prefix: str) -> str:
+    """Praise per warning by company and for the market (log scale), against 3:1."""
+    import matplotlib.pyplot as plt
+
+    totals = wom.groupby("company", sort=False)[["praise", "warnings"]].sum()
+    totals.loc["market"] = totals.sum()
+    ratio = totals["praise"] / totals["warnings"].replace(0, np.nan)
+    finite = ratio[np.isfinite(ratio) & (ratio > 0)]
+    low = min(float(finite.min()) if len(finite) else 1.0, 3.0) / 3
+    high = max(float(finite.max()) if len(finite) else 1.0, 3.0) * 4
+    figure, ax = plt.subplots(figsize=(5.6, 3.8))
+    colours = ["#888888"] * (len(ratio) - 1) + ["#1f77b4"]
+    ax.bar(ratio.index, ratio.fillna(low).clip(lower=low), color=colours)
+    ax.axhline(3, color="#d62728", ls="--", label="East, Hammond & Wright (2007): about 3:1")
+    for x, value in enumerate(ratio):
+        text = "no warnings" if not np.isfinite(value) else f"{value:.1f}:1"
+        ax.text(x, low * 1.1 if not np.isfinite(value) else value * 1.1, text, ha="center", va="bottom", fontsize=8)
+    ax.set(ylabel="praise per warning (log scale)", yscale="log", ylim=(low, high),
+           title="Positive vs negative word of mouth (baseline)")
+    ax.legend(fontsize=8, loc="upper right")
+    return save_figure(figure, folder, "word_of_mouth_ratio", prefix)
+
+
+def figure_recovery(paths: dict, design: RecoveryDesign, folder: Path, prefix: str) -> str:
+    """Each recovery group's mean bond minus its twin's, step by step, with the outages marked."""
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7, 4))
+    for label, path in paths.items():
+        ax.plot(np.arange(1, path.size + 1), path, label=label)
+    ax.axhline(0, color="black", lw=0.8)
+    for at in (design.first, design.second):
+        ax.axvline(at, color="grey", ls=":", lw=1)
+    ax.set(xlabel="step", ylabel="bond minus twin's bond (no outage)",
+           title="Recovery twins under common random numbers (dotted: outages)")
+    ax.legend(fontsize=7)
+    return save_figure(figure, folder, "recovery_paradox", prefix)
+
+
+def figure_tarp(tarp: pd.DataFrame, horizon: int, folder: Path, prefix: str) -> str:
+    """Retention by TARP group with 95% intervals."""
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.bar(range(len(tarp)), tarp["retention"], yerr=tarp["ci95"], capsize=4,
+           color=["#888888", "#d62728", "#2ca02c", "#1f77b4"])
+    ax.set_xticks(range(len(tarp)), [g.replace(", ", ",\n") for g in tarp["group"]], fontsize=8)
+    low = max(0.0, float(np.nanmin(tarp["retention"] - tarp["ci95"])) - 0.05)
+    ax.set(ylabel=f"stayed with the company {horizon} steps", ylim=(low, 1),
+           title="Loyalty after a failure, by complaint handling\n(TARP expects rising from left to right)")
+    return save_figure(figure, folder, "complaint_loyalty", prefix)
+
+
+def figure_property(demo, folder: Path, prefix: str) -> str | None:
+    """The demonstration's own plot; None if it has none, a note if drawing it raised."""
+    import matplotlib.pyplot as plt
+
+    if demo.plot is None:
+        return None
+    figure, ax = plt.subplots(figsize=(6, 3.8))
+    try:
+        demo.plot(ax)
+    except Exception as error:  # a broken plot is reported in the text
+        plt.close(figure)
+        return f"(figure failed: {type(error).__name__}: {error})"
+    safe = "".join(ch if ch.isalnum() else "_" for ch in demo.name)
+    return save_figure(figure, folder, f"property_{safe}", prefix)
