@@ -21,7 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.app.page as app
+from sim import scenario as scenarios
+from sim.app import figures
+from sim.app import model as classroom
+from sim.app.page import model_params
+from sim.levels import COLOURS, LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -31,15 +35,15 @@ SMALL = {"customers": 120, "steps": 60}
 
 # --- the model side (no browser) ---------------------------------------------------------------------
 def test_viral_complaint_button_turns_customers_hostile_at_the_next_step():
-    model = app.ClassroomModel(**SMALL)
+    model = classroom.ClassroomModel(**SMALL)
     for _ in range(5):
         model.step()
     before = model.level_counts()[model.market.focal]
-    event = app.viral_complaint(model, share=0.5)
+    event = classroom.viral_complaint(model, share=0.5)
     assert event["at"] == model.steps + 1 and model.events == [(model.steps + 1, "viral complaint")]
     model.step()
     after = model.level_counts()[model.market.focal]
-    negative = [app.LEVELS.index("disengaged"), app.LEVELS.index("hostile")]
+    negative = [LEVELS.index("disengaged"), LEVELS.index("hostile")]
     # Half the focal customers (about 25 of ~50) get anger 1 and a bond below the disengaged line;
     # in the same step some complaints are resolved and some leave, so about half of them show as
     # disengaged or hostile (measured: 15). 5 leaves room for the binomial draws and for retuning.
@@ -47,13 +51,13 @@ def test_viral_complaint_button_turns_customers_hostile_at_the_next_step():
 
 
 def test_buttons_make_valid_interventions_that_start_next_step_and_end():
-    model = app.ClassroomModel(**SMALL)
+    model = classroom.ClassroomModel(**SMALL)
     model.step()
-    outage = app.outage(model, duration=3)
+    outage = classroom.outage(model, duration=3)
     assert (outage["at"], outage["until"]) == (2, 5)
-    promotion = app.competitor_promotion(model, duration=10)
+    promotion = classroom.competitor_promotion(model, duration=10)
     assert promotion["company"] == "rival" and promotion["changes"]["promotion"]["discount"] > 0
-    fans = app.fan_programme(model)
+    fans = classroom.fan_programme(model)
     assert fans["changes"]["programmes"]["sensation"]["target"] == "involved"
     model.step()
     focal, rival = model.market.focal, model.market.names.index("rival")
@@ -65,14 +69,14 @@ def test_buttons_make_valid_interventions_that_start_next_step_and_end():
 
 
 def test_a_bad_button_intervention_is_refused_like_a_bad_scenario_line():
-    model = app.ClassroomModel(**SMALL)
-    with pytest.raises(app.scenarios.ScenarioError, match="company"):
-        app.trigger(model, {"company": "nobody", "viral_complaint": 0.1})
+    model = classroom.ClassroomModel(**SMALL)
+    with pytest.raises(scenarios.ScenarioError, match="company"):
+        classroom.trigger(model, {"company": "nobody", "viral_complaint": 0.1})
     assert model.market.interventions == [] and model.events == []
 
 
 def test_watched_customer_history_is_recorded_every_step():
-    model = app.ClassroomModel(**SMALL, watch=7)
+    model = classroom.ClassroomModel(**SMALL, watch=7)
     for _ in range(4):
         model.step()
     assert [row["step"] for row in model.watch_history] == [0, 1, 2, 3, 4]
@@ -84,31 +88,31 @@ def test_watched_customer_history_is_recorded_every_step():
 
 
 def test_sliders_reach_the_model_as_keyword_parameters():
-    params = app.model_params()
+    params = model_params()
     assert {"trust__gate", "companies__focal__complaint_handling", "traits__introversion__mean",
             "companies__focal__programmes__appreciation__reach", "companies__focal__price",
             "companies__rival__promotion__discount"} <= set(params)
     values = {key: getattr(value, "value", value) for key, value in params.items()}
     values.update(trust__gate=0.9, companies__focal__price=1.3, customers=100)
-    model = app.ClassroomModel(**values)
+    model = classroom.ClassroomModel(**values)
     assert model.params["trust"]["gate"] == 0.9 and model.params["companies"]["focal"]["price"] == 1.3
-    assert "trust gate 0.90" in app.run_settings(model)
+    assert "trust gate 0.90" in classroom.run_settings(model)
 
 
 def test_sliders_also_work_on_a_scenario_with_interventions():
-    model = app.ClassroomModel(str(ROOT / "scenarios" / "recovery_paradox.yaml"), customers=200, trust__gate=0.6)
+    model = classroom.ClassroomModel(str(ROOT / "scenarios" / "recovery_paradox.yaml"), customers=200, trust__gate=0.6)
     assert model.params["trust"]["gate"] == 0.6 and len(model.market.interventions) == 2
 
 
 def test_network_layout_is_computed_once_and_figures_update_in_place():
-    model = app.ClassroomModel(**SMALL)
-    positions, edges = app.network_layout(model.market.network)
+    model = classroom.ClassroomModel(**SMALL)
+    positions, edges = figures.network_layout(model.market.network)
     assert positions.shape == (120, 2) and positions.min() >= 0 and positions.max() <= 1
-    assert app.network_layout(model.market.network)[0] is positions  # cached
-    figure = app.network_figure(model, legend=False)
-    levels = app.levels_figure(model)
+    assert figures.network_layout(model.market.network)[0] is positions  # cached
+    figure = figures.network_figure(model, legend=False)
+    levels = figures.levels_figure(model)
     model.step()
-    assert app.network_figure(model, figure) is figure and app.levels_figure(model, levels) is levels
+    assert figures.network_figure(model, figure) is figure and figures.levels_figure(model, levels) is levels
     line = levels.live["lines"]["focal", "indifferent"]
     assert len(line.get_xdata()) == 2
 
@@ -266,5 +270,5 @@ def _exercise_the_page(page, server: str) -> None:
 
 
 def test_network_colours_are_the_level_colours_of_the_plots():
-    assert np.allclose(app.LEVEL_RGBA[app.LEVEL_NAMES.index("hostile")][:3],
-                       [int(app.COLOURS["hostile"][i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    assert np.allclose(figures.LEVEL_RGBA[figures.LEVEL_NAMES.index("hostile")][:3],
+                       [int(COLOURS["hostile"][i:i + 2], 16) / 255 for i in (1, 3, 5)])

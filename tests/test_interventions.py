@@ -1,7 +1,7 @@
 """Interventions scheduled while a model runs (the classroom app's buttons)."""
 
 import sim
-from sim.app.page import trigger
+from sim.app.model import trigger
 
 
 def test_scheduled_event_acts_and_leaves_the_scenario_alone():
