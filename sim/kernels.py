@@ -44,10 +44,12 @@ def by_size(function):
 
 
 @by_size
-def leaving_pressure(company, bond, anger, tenure, participation, advocacy, price_sensitivity, promotion_draw,
-                     leave_draw, price, promotion_reach, promotion_discount, none, base_hazard, bond_sensitivity,
-                     habit, anger_hazard, price_response, promotion_response, participation_price_damping,
-                     engaged_price_damping, passionate, participation_lock, advocacy_lock):
+def leaving_pressure(company, bond, anger, grievance, trust, tenure, participation, advocacy, price_sensitivity,
+                     promotion_draw, leave_draw, price, promotion_reach, promotion_discount, none, base_hazard,
+                     bond_sensitivity, habit, habit_steps, anger_hazard, grievance_hazard, distrust_hazard,
+                     price_response,
+                     promotion_response, participation_price_damping, engaged_price_damping, passionate,
+                     participation_lock, advocacy_lock):
     """Pressure to leave (after the cost of leaving), effective price sensitivity, and who leaves.
 
     A customer leaves when leave_draw < 1 - exp(-pressure); as 1 - exp(-p) <= p, the exponential is
@@ -60,7 +62,9 @@ def leaving_pressure(company, bond, anger, tenure, participation, advocacy, pric
     one, zero = np.float32(1.0), np.float32(0.0)
     base, steepness = np.float32(base_hazard), np.float32(bond_sensitivity)
     habit_per_step = np.float32(habit / 365.0)
-    anger_rate = np.float32(anger_hazard)
+    anger_rate, grievance_rate = np.float32(anger_hazard), np.float32(grievance_hazard)
+    distrust_rate = np.float32(distrust_hazard)
+    habit_cap = np.float32(habit_steps)
     regular_rate, promotion_rate = np.float32(price_response), np.float32(promotion_response)
     participation_damping, engaged_damping = np.float32(participation_price_damping), np.float32(engaged_price_damping)
     per_passionate = np.float32(1.0 / passionate)
@@ -85,8 +89,10 @@ def leaving_pressure(company, bond, anger, tenure, participation, advocacy, pric
             cheapest_offer = min(cheapest_offer, offer)
         regular_gap = min(max((own - cheapest_regular) / own, zero), one)
         promotion_gap = max(min(max((own - cheapest_offer) / own, zero), one) - regular_gap, zero)
-        total = (base * math.exp(-steepness * bond[i]) / (one + habit_per_step * np.float32(tenure[i]))
-                 + anger_rate * anger[i] + s * (regular_rate * regular_gap + promotion_rate * promotion_gap))
+        habit_tenure = min(np.float32(tenure[i]), habit_cap)
+        total = (base * math.exp(-steepness * bond[i]) / (one + habit_per_step * habit_tenure)
+                 + anger_rate * anger[i] + grievance_rate * grievance[i] + distrust_rate * (one - trust[i, c]) * (one - trust[i, c])
+                 + s * (regular_rate * regular_gap + promotion_rate * promotion_gap))
         cost = one + participation_cost * participation[i]
         if advocacy[i] > zero:
             cost += advocacy_cost * math.log1p(advocacy[i])
@@ -99,17 +105,20 @@ def leaving_pressure(company, bond, anger, tenure, participation, advocacy, pric
 
 @by_size
 def update_bond(bond, company, identification, trust, peak, end, participation, appreciation, sensation, anger,
-                relationships, none, rate, fall_rate, identification_weight, experience_weight, relational_weight,
-                anger_weight, participation_weight, appreciation_weight, sensation_weight, peak_weight, capacity,
-                crowding, gate, involved):
-    """Move each bond towards its three-factor target, then apply the trust gate (in place, single precision)."""
+                grievance, relationships, none, rate, fall_rate, identification_weight, experience_weight,
+                relational_weight, anger_weight, grievance_weight, participation_weight, appreciation_weight, sensation_weight, peak_weight, capacity,
+                crowding, gate, involved, inertia):
+    """Move each bond towards its three-factor target, beyond a latitude of `inertia` around it, then apply
+    the trust gate (in place, single precision)."""
     one, zero = np.float32(1.0), np.float32(0.0)
     up, down = np.float32(rate), np.float32(fall_rate)
     w_identification, w_experience = np.float32(identification_weight), np.float32(experience_weight)
     w_relational, w_anger = np.float32(relational_weight), np.float32(anger_weight)
+    w_grievance = np.float32(grievance_weight)
     w_participation, w_appreciation = np.float32(participation_weight), np.float32(appreciation_weight)
     w_sensation, w_peak = np.float32(sensation_weight), np.float32(peak_weight)
     crowded, trust_gate = np.float32(crowding), np.float32(gate)
+    latitude = np.float32(inertia)
     below_gate = np.float32(involved * 0.999 / max(gate, 1e-9))
     for i in numba.prange(bond.size):
         c = company[i]
@@ -122,8 +131,13 @@ def update_bond(bond, company, identification, trust, peak, end, participation, 
                                    + w_sensation * sensation[i]))
         if drive > zero and relationships[i] >= capacity:
             drive *= crowded
-        gap = drive - w_anger * anger[i] - bond[i]
-        value = bond[i] + (up if gap > zero else down) * gap
+        gap = drive - w_anger * anger[i] - w_grievance * grievance[i] - bond[i]
+        if gap > latitude:
+            value = bond[i] + up * (gap - latitude)
+        elif gap < -latitude:
+            value = bond[i] + down * (gap + latitude)
+        else:
+            value = bond[i]
         t = trust[i, c]
         ceiling = one if t >= trust_gate else below_gate * min(t, trust_gate)
         bond[i] = min(max(min(value, ceiling), -one), one)
@@ -152,13 +166,13 @@ def read_levels(bond, anger, company, company_before, level, none, involved, pas
 
 
 @jit
-def advertise(identification, draws, company, bond, reach, effect, none, fading, floor, involved, exposures):
-    """Fade identification with every brand, then apply this step's exposures (in place)."""
+def advertise(identification, fit, draws, company, bond, reach, effect, none, reversion, floor, involved, exposures):
+    """Identification with every brand returns towards the person's fit with it, then this step's
+    exposures move it towards +1 (in place)."""
     n, brands = identification.shape
-    keep = 1.0 - fading
     for i in range(n):
         for k in range(brands):
-            identification[i, k] *= keep
+            identification[i, k] += reversion * (fit[i, k] - identification[i, k])
         has = company[i] < none
         attention = 1.0
         if has:

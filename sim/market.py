@@ -96,8 +96,12 @@ class Market:
         self.promotion_reach = column(lambda c: c["promotion"]["reach"])
         self.outage_failure_rate = column(lambda c: c["outage"]["failure_rate"])
         self.outage_share = column(lambda c: c["outage"]["share"])
+        self.serving_cost = column(lambda c: c["costs"]["serving"])
         self.touchpoint_cost = column(lambda c: c["costs"]["touchpoint"])
-        self.complaint_cost = column(lambda c: c["costs"]["complaint"])
+        # a handling attempt costs more the better it is: first-contact resolution needs skilled staff
+        self.complaint_cost = column(lambda c: c["costs"]["complaint"]
+                                     * (1 + c["costs"]["handling_premium"] * c["complaint_handling"] ** 2))
+        self.listening_cost = column(lambda c: c["costs"]["listening"] * c["listening"])
         self.programme = {}
         for name in PROGRAMMES:
             self.programme[name] = {
@@ -107,6 +111,7 @@ class Market:
                 "frequency": column(lambda c, name=name: c["programmes"][name]["frequency"]),
                 "gain": column(lambda c, name=name: c["programmes"][name]["gain"]),
                 "cost": column(lambda c, name=name: c["programmes"][name]["cost"]),
+                "running_cost": column(lambda c, name=name: c["programmes"][name]["running_cost"]),
             }
         self.best_quality = float(self.quality[:-1].max())
 

@@ -72,19 +72,24 @@ class EngagementModel(mesa.Model):
         scenario: a Scenario, a YAML path, the name of a bundled scenario, a dict, or None (defaults).
         rng: seed (or numpy Generator) passed to Mesa; defaults to the scenario's `seed`.
         overrides: dotted key paths to override, e.g. {"companies.focal.price": 0.9}.
+        rest: the scenario whose market at rest the run starts from (default: the scenario itself).
+            A policy compared with `compare` starts from the market as written, brought to rest by the
+            burn-in, and acts from step 0 on; its population and network are the market's.
         **parameters: the same with `__` for dots (for batch_run and SolaraViz).
     """
 
-    def __init__(self, scenario=None, *, rng=None, seed=None, overrides: dict | None = None, **parameters: Any):
+    def __init__(self, scenario=None, *, rng=None, seed=None, overrides: dict | None = None, rest=None,
+                 **parameters: Any):
         resolved = scenarios.resolve(scenario, overrides, **parameters)
+        start = resolved if rest is None else scenarios.resolve(rest)
         if rng is None and seed is None:
             rng = resolved.data["seed"]
         super().__init__(rng=rng if rng is not None else seed)
         # not `self.scenario`: newer Mesa keeps its own Scenario (holding the rng) under that name
         self.market_scenario = resolved
-        self.params = params = resolved.data
+        self.params = params = start.data
         self.streams = Streams(int(self.rng.integers(2**63)))
-        base_dir = Path(resolved.source).parent if resolved.source.endswith((".yaml", ".yml")) else Path.cwd()
+        base_dir = Path(start.source).parent if start.source.endswith((".yaml", ".yml")) else Path.cwd()
         try:
             network = networks.build(params["network"], params["customers"], self.streams.generator("network", 0),
                                      base_dir)
@@ -96,6 +101,13 @@ class EngagementModel(mesa.Model):
         bond.cap(self.state, params)
         self.state.level = levels.current(self.state, params, market.no_company)
         self.timings = {name: 0.0 for name, _ in STEP_ORDER}
+        self.burn_in(params["burn_in"])
+        if start is not resolved:  # from here on the scenario's own companies and parameters act
+            if list(resolved.data["companies"]) != market.names:
+                raise scenarios.ScenarioError(f"{resolved.source}: the companies {list(resolved.data['companies'])} "
+                                              f"differ from those of the market it starts from ({market.names})")
+            self.params = params = resolved.data
+            self.market = market = Market(params["companies"], params["focal"], params["interventions"], network)
 
         self.companies = [Company(self, name, i) for i, name in enumerate(market.names)]
         self._views: dict[int, Customer] = {}
@@ -113,6 +125,23 @@ class EngagementModel(mesa.Model):
             "market_share": lambda m: float(m.level_counts()[focal].sum() / m.state.n),
         })
         self.datacollector.collect(self)
+
+    def burn_in(self, steps: int) -> None:
+        """Run `steps` steps before step 0 that are not recorded or counted: the market comes to rest.
+
+        The steps are numbered -steps..-1, so no intervention acts (they start at step 0 or later), and
+        they draw from streams of their own ("burn_in/<mechanism>"), so the recorded steps draw exactly
+        what they would without a burn-in. Every policy compared on a market starts from the same state.
+        """
+        market = self.market
+        market.step = -steps - 1
+        for number in range(1, steps + 1):
+            tally = Tally(market.size + 1, company_before=self.state.company.copy())
+            market.advance()
+            for name, mechanism in STEP_ORDER:
+                mechanism.step(self.state, market, self.params, self.streams.stream(f"burn_in/{name}", number), tally)
+        market.step = 0
+        market.active_key = None  # the next step recomputes the companies' parameters for its interventions
 
     # --- Mesa interface -------------------------------------------------------------------------
     def step(self) -> None:

@@ -42,7 +42,7 @@ def rate(default, meaning, unit="per step"):
     return P(default, "float", unit, meaning, 0.0, 1.0)
 
 
-def programme(gain: float, cost: float, meaning: str) -> dict:
+def programme(gain: float, cost: float, running: float, meaning: str) -> dict:
     return {
         "reach": share(0.0, f"share of the target group enrolled in the {meaning} programme (0 = off)"),
         "target": P("all", "choice", "", "who is targeted: everyone, a random share, or one level",
@@ -50,20 +50,24 @@ def programme(gain: float, cost: float, meaning: str) -> dict:
         "frequency": rate(0.05, "chance per step that an enrolled customer is touched"),
         "gain": share(gain, "how far one touch moves the driver towards its maximum"),
         "cost": P(cost, "float", "money per touch", "cost of one programme touch", 0.0),
+        "running_cost": P(running, "float", "money per enrolled customer per step",
+                          "cost of running the programme for one enrolled customer (staff, systems)", 0.0),
     }
 
 
 # Parameters of one company. Every company in `companies:` gets these defaults.
 COMPANY: dict[str, Any] = {
     "initial_share": share(0.45, "share of the population that starts as this company's customers"),
+    "appeal": P(0.2, "float", "score -1..1", "how well the brand fits people on average (\"does it fit me?\"): "
+                "the mean of people's brand fit, towards which identification returns", -1.0, 1.0),
     "service_quality": share(0.6, "mean quality of a service interaction", "score 0..1"),
-    "quality_spread": share(0.15, "half-width of the uniform noise on the quality of one interaction",
+    "quality_spread": share(0.1, "half-width of the uniform noise on the quality of one interaction",
                             "score"),
-    "touchpoint_rate": rate(0.15, "chance per step that a customer has a service interaction"),
-    "failure_rate": share(0.02, "chance that a service interaction fails"),
+    "touchpoint_rate": rate(0.1, "chance per step that a customer has a service interaction"),
+    "failure_rate": share(0.01, "chance that a service interaction fails (a problem the customer notices)"),
     "failure_severity": share(0.4, "how bad a failure feels (the experience is minus this)", "score"),
-    "complaint_handling": share(0.6, "chance per step that an open complaint is resolved; "
-                                     "first-contact resolution rate"),
+    "complaint_handling": share(0.6, "first-contact resolution rate: the chance that a complaint is put right "
+                                     "at once (afterwards complaints.follow_up of it per step)"),
     "listening": share(0.3, "how well complainants feel heard while their complaint is open; "
                             "damps the growth of anger"),
     "price": P(1.0, "float", "money per step", "price of one step of service", 0.0),
@@ -82,13 +86,21 @@ COMPANY: dict[str, Any] = {
         "share": share(0.0, "share of customers hit by an outage (0 = no outage)"),
     },
     "costs": {
+        "serving": P(0.85, "float", "money per customer per step",
+                     "cost of delivering the product or service to one customer for one step", 0.0),
         "touchpoint": P(0.05, "float", "money per interaction", "cost of one service interaction", 0.0),
-        "complaint": P(0.5, "float", "money per attempt", "cost of one complaint-handling attempt", 0.0),
+        "complaint": P(2.0, "float", "money per attempt", "staff cost of one complaint-handling attempt at "
+                       "complaint_handling 0", 0.0),
+        "handling_premium": P(4.0, "float", "multiplier", "extra cost of an attempt at full complaint handling "
+                              "(cost = complaint x (1 + premium x complaint_handling^2): first-contact resolution "
+                              "needs trained, empowered staff)", 0.0),
+        "listening": P(0.02, "float", "money per customer per step", "cost of listening capacity at full "
+                       "listening (social care, case owners), per customer of the company", 0.0),
     },
     "programmes": {
-        "participation": programme(0.15, 0.5, "participation (co-creation, configuring)"),
-        "appreciation": programme(0.25, 0.2, "appreciation (personal attention)"),
-        "sensation": programme(0.8, 2.0, "sensation (a memorable peak experience)"),
+        "participation": programme(0.15, 0.5, 0.01, "participation (co-creation, configuring)"),
+        "appreciation": programme(0.25, 0.2, 0.005, "appreciation (personal attention)"),
+        "sensation": programme(0.8, 2.0, 0.01, "sensation (a memorable peak experience)"),
     },
 }
 
@@ -116,21 +128,18 @@ SCHEMA: dict[str, Any] = {
         "relationships": {"mean": P(3.0, "float", "relationships", "mean number of deep brand relationships "
                                     "a person already has (Poisson)", 0.0, 50.0)},
     },
+    "burn_in": P(730, "int", "steps", "steps run before step 0 and not recorded or counted, so that a run "
+                 "starts from the market at rest (0 = start from the drawn population)", 0, 100_000),
     "initial": {
-        "bond": {"mean": P(0.1, "float", "score -1..1", "mean bond at the start", -1.0, 1.0),
-                 "spread": P(0.2, "float", "score", "standard deviation of the starting bond", 0.0, 2.0)},
-        "trust": {"mean": share(0.65, "mean trust at the start"),
+        "trust": {"mean": share(0.75, "mean trust at the start"),
                   "spread": share(0.15, "standard deviation of starting trust")},
-        "identification": {"mean": P(0.1, "float", "score -1..1", "mean identification with each brand",
-                                     -1.0, 1.0),
-                           "spread": P(0.15, "float", "score", "standard deviation of identification",
-                                       0.0, 2.0)},
     },
     "trust": {
         "gate": share(0.5, "trust needed before the bond can rise to involved or above", "trust 0..1"),
         "gain": share(0.03, "share of the remaining distance to full trust won by one good interaction"),
-        "loss": share(0.25, "share of trust lost by one failure"),
-        "recovery_gain": share(0.2, "share of the remaining distance to full trust won by a quick recovery"),
+        "loss": share(0.3, "share of trust lost by one failure"),
+        "recovery_gain": share(0.6, "share of the remaining distance to full trust won back by a complaint put "
+                               "right at first contact"),
         "word_of_mouth": share(0.02, "trust moved by one recommendation or warning"),
     },
     "memory": {
@@ -145,10 +154,14 @@ SCHEMA: dict[str, Any] = {
     "bond": {
         "rate": rate(0.05, "share of the gap to a higher target bond closed per step"),
         "fall_rate": rate(0.2, "share of the gap to a lower target bond closed per step (negativity bias)"),
-        "identification_weight": P(0.6, "float", "weight", "weight of brand identification", 0.0, 5.0),
-        "experience_weight": P(1.0, "float", "weight", "weight of remembered experience", 0.0, 5.0),
+        "inertia": P(0.1, "float", "score", "latitude of acceptance: a gap between target and bond smaller "
+                     "than this does not move the bond", 0.0, 1.0),
+        "identification_weight": P(1.0, "float", "weight", "weight of brand identification", 0.0, 5.0),
+        "experience_weight": P(0.6, "float", "weight", "weight of remembered experience", 0.0, 5.0),
         "relational_weight": P(1.0, "float", "weight", "weight of relational relevance", 0.0, 5.0),
-        "anger_weight": P(1.0, "float", "weight", "weight of anger (pulls the bond down)", 0.0, 5.0),
+        "anger_weight": P(1.5, "float", "weight", "weight of anger (pulls the bond down)", 0.0, 5.0),
+        "grievance_weight": P(1.0, "float", "weight", "weight of an unresolved problem's grievance (disappointment "
+                              "pulls the bond down)", 0.0, 5.0),
         "participation_weight": share(0.4, "share of relational relevance due to participation"),
         "appreciation_weight": share(0.4, "share of relational relevance due to appreciation"),
         "sensation_weight": share(0.8, "share of relational relevance due to sensation"),
@@ -168,28 +181,43 @@ SCHEMA: dict[str, Any] = {
         "patience": P(3.0, "float", "steps", "wait that halves the value of a recovery", 0.1, 1000.0),
         "escalation": rate(0.15, "anger added per step a complaint stays open and unheard"),
         "give_up": rate(0.05, "chance per step that a complainant gives up on an open complaint"),
+        "follow_up": share(0.1, "after a failed first contact, the chance per step of resolution is this share "
+                           "of complaint_handling (the complaint goes from desk to desk)"),
         "anger_release": share(0.7, "share of anger released when a complaint is resolved"),
-        "anger_fading": rate(0.01, "share of anger that fades per step without an open complaint"),
+        "anger_fading": rate(0.001, "share of anger that fades per step without an open complaint"),
         "recovery_fatigue": share(0.3, "multiplier on recovery value for each earlier failure"),
+        "grievance_fading": rate(0.005, "share of an unresolved problem's grievance that fades per step "
+                                 "(a recovery clears it at once)"),
     },
     "word_of_mouth": {
         "conversation_rate": rate(0.3, "chance per step that a person talks with a random contact"),
-        "praise_rate": share(0.5, "chance that a passionate contact praises its brand in a conversation"),
-        "warning_rate": share(0.8, "chance that a hostile contact warns against the brand"),
+        "praise_rate": share(0.4, "chance that a passionate contact praises its brand in a conversation"),
+        "warning_rate": share(1.0, "chance that a hostile contact warns against the brand"),
         "introversion_damping": share(0.9, "how much introversion damps both praise and warnings"),
-        "identification_effect": share(0.08, "how far one message moves the listener's identification"),
+        "identification_effect": share(0.03, "how far one recommendation moves the listener's identification "
+                                            "towards +1"),
+        "warning_effect": share(0.06, "how far one warning moves the listener's identification towards -1 (bad "
+                                      "news weighs more than good)"),
         "referral_conversion": share(0.1, "chance that a praised prospect becomes a customer"),
-        "contagion": share(0.15, "anger added to a disengaged listener warned about their own company"),
+        "referral_memory": P(90, "int", "steps", "how long a recommendation is remembered: a switcher who picks "
+                             "a brand praised to them within this time is counted as won by referral", 0, 100_000),
+        "contagion": share(0.2, "anger added to a listener who is not engaged (indifferent or worse) and is "
+                                 "warned about their own company, damped by how well that company listens"),
     },
     "switching": {
         "base_hazard": rate(0.0005, "hazard of leaving per step at a neutral bond, before habit"),
-        "bond_sensitivity": P(3.0, "float", "per unit bond", "how steeply the hazard falls with the bond",
+        "bond_sensitivity": P(2.0, "float", "per unit bond", "how steeply the hazard falls with the bond",
                               0.0, 20.0),
-        "anger_hazard": rate(0.05, "extra hazard of leaving per step at full anger"),
+        "anger_hazard": rate(0.002, "extra hazard of leaving per step at full anger"),
+        "grievance_hazard": rate(0.01, "extra hazard of leaving per step with a full, unresolved grievance "
+                                 "(a problem not put right: exit instead of voice)"),
+        "distrust_hazard": rate(0.01, "extra hazard of leaving per step at no trust, falling with the square of "
+                                "the missing trust (1 - trust)^2: a customer who no longer trusts the company looks elsewhere"),
         "habit": P(2.0, "float", "per year of tenure", "how fast habit damps the hazard with tenure", 0.0, 100.0),
-        "price_response": P(0.003, "float", "per relative price gap", "hazard per step of a fully "
+        "habit_years": P(2.0, "float", "years", "tenure after which habit grows no further", 0.0, 100.0),
+        "price_response": P(0.002, "float", "per relative price gap", "hazard per step of a fully "
                             "price-sensitive customer from a cheaper regular price elsewhere", 0.0, 10.0),
-        "promotion_response": P(0.5, "float", "per relative discount", "hazard per step of a fully "
+        "promotion_response": P(0.3, "float", "per relative discount", "hazard per step of a fully "
                                 "price-sensitive customer who notices a promotion", 0.0, 100.0),
         "engaged_price_damping": share(0.9, "how much a strong bond damps price sensitivity"),
         "participation_lock": P(3.0, "float", "multiplier", "cost of leaving added by full participation",
@@ -197,10 +225,12 @@ SCHEMA: dict[str, Any] = {
         "participation_price_damping": share(0.6, "how much full participation damps price sensitivity"),
         "advocacy_lock": P(0.5, "float", "per log message", "cost of leaving added by past advocacy",
                            0.0, 100.0),
-        "outside_option": P(-1.0, "float", "utility", "attraction of leaving the market altogether",
+        "outside_option": P(0.5, "float", "utility", "attraction of leaving the market altogether",
                             -10.0, 10.0),
         "choice_sharpness": P(4.0, "float", "per utility", "how strongly switchers prefer the brand "
                               "they identify with most", 0.0, 100.0),
+        "referral_pull": P(0.5, "float", "utility", "extra attraction, for a switcher, of a brand a friend "
+                           "recommended within word_of_mouth.referral_memory steps", 0.0, 10.0),
     },
     "relational": {
         "participation_fading": rate(0.002, "share of participation lost per step (investment persists)"),
@@ -208,9 +238,12 @@ SCHEMA: dict[str, Any] = {
         "sensation_fading": rate(0.002, "share of a sensation's glow lost per step"),
     },
     "identification": {
+        "fit_spread": P(0.4, "float", "score", "standard deviation of brand fit across people around each "
+                        "company's appeal", 0.0, 2.0),
         "indifferent_attention": share(0.2, "attention an indifferent person pays to advertising, "
                                             "relative to someone with a strong feeling either way"),
-        "fading": rate(0.003, "share of identification with each brand forgotten per step without reinforcement"),
+        "reversion": rate(0.01, "share of the gap between identification and brand fit closed per step "
+                          "without reinforcement (what was heard or seen fades)"),
     },
     "money": {
         "engagement_uplift": P(0.6, "float", "share", "extra spend of a customer at full bond", 0.0, 10.0),

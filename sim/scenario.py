@@ -141,11 +141,50 @@ def set_path(raw: dict, dotted: str, value: Any, origins: dict, label: str) -> N
     origins[tuple(parts)] = label
 
 
+def read_raw(path: str | Path, _chain: tuple = ()) -> tuple[dict, dict[tuple, int]]:
+    """A scenario file as written, with the line of every key; `extends: OTHER` first takes every key of
+    OTHER (a path relative to this file, or a bundled name), then this file's keys on top (mappings are
+    merged key by key, lists and values replaced). The base is validated on its own first, so its errors
+    name its own file and line."""
+    path = find(path)
+    raw, origins = read_yaml_file(path)
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw, origins
+    line = origins.get(("extends",), 1)
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(f"{path}:{line}: extends: expected the scenario file or bundled name this one builds "
+                            f"on, got {describe_value(base)}")
+    try:
+        base_path = find(base, base=path.parent)
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}:{line}: extends: {str(error).partition(': ')[2]}") from None
+    chain = (*_chain, path.resolve())
+    if base_path.resolve() in chain:
+        raise ScenarioError(f"{path}:{line}: extends: {base} extends this file again; expected a chain that ends")
+    load(base_path)
+    base_raw, _ = read_raw(base_path, chain)
+    for key in ("name", "description"):
+        base_raw.pop(key, None)
+    return merge_raw(base_raw, raw), origins
+
+
+def merge_raw(base: dict, changes: dict) -> dict:
+    """`changes` written over `base`: mappings merged key by key, everything else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_raw(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
     """Read, check and resolve a scenario file (a path or a bundled name); raises ScenarioError (one line)."""
     path = find(path)
     source = str(path)
-    raw, origins = read_yaml_file(path)
+    raw, origins = read_raw(path)
     raw.setdefault("name", path.stem)
     if overrides:
         items = overrides.items() if isinstance(overrides, dict) else [parse_assignment(s) for s in overrides]

@@ -51,7 +51,11 @@ class CustomerState:
     complaint_open: np.ndarray
     complaint_wait: np.ndarray
     level: np.ndarray
+    grievance: np.ndarray  # an unresolved problem with the current company, fading (exit instead of voice)
+    recommended: np.ndarray  # the brand last praised to this person, and the step it was
+    recommended_at: np.ndarray
     # per brand (n, companies + 1)
+    fit: np.ndarray  # how well each brand fits the person (fixed): identification returns towards it
     trust: np.ndarray
     identification: np.ndarray
     # anger kept towards the company a hostile customer left (they warn against it after leaving)
@@ -70,30 +74,52 @@ class CustomerState:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
+def choose_companies(fit: np.ndarray, shares: np.ndarray, sharpness: float, draw: np.ndarray) -> np.ndarray:
+    """Starting companies: each company gets its `initial_share` of the people, and people are more
+    likely to be with brands that fit them (a logit on fit, as switchers choose), so the population
+    starts near the sorting that years of switching would bring about. The share of nobody's customers
+    (prospects) is 1 - sum(shares). Weights are scaled until every company's expected share is met."""
+    n, companies = fit.shape
+    pull = np.exp(sharpness * (fit - fit.max(axis=1, keepdims=True))).astype(np.float64)
+    weights = np.append(shares.astype(np.float64), max(1.0 - shares.sum(), 0.0))
+    scale = np.ones(companies + 1)
+    for _ in range(50):  # iterative proportional fitting of the column sums
+        p = np.hstack([pull, np.ones((n, 1))]) * scale
+        p /= p.sum(axis=1, keepdims=True)
+        expected = p.mean(axis=0)
+        scale *= np.where(expected > 0, weights / np.maximum(expected, 1e-12), 0.0)
+    cumulative = np.cumsum(p, axis=1)
+    return np.minimum((draw[:, None] >= cumulative).sum(axis=1), companies).astype(np.int8)
+
+
 def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_quality: np.ndarray) -> CustomerState:
-    """Draw the population: traits, starting companies and starting scores."""
+    """Draw the population: traits, brand fit, starting companies and starting scores.
+
+    People identify with each brand as well as it fits them, and start with the bond that identification
+    gives (under their trust's ceiling); the burn-in (sim.model) then brings the market to rest.
+    """
     n = scenario["customers"]
     traits = scenario["traits"]
     initial = scenario["initial"]
+    companies = list(scenario["companies"].values())
     no_company = n_companies
 
-    shares = np.array([c["initial_share"] for c in scenario["companies"].values()])
-    company = np.searchsorted(np.cumsum(shares), rng.random(n), side="right").astype(np.int8)
-    company[company > n_companies] = no_company
+    shares = np.array([c["initial_share"] for c in companies])
+    appeal = np.array([c["appeal"] for c in companies] + [0.0], F32)
+    spread = scenario["identification"]["fit_spread"]
+    fit = np.clip(appeal[None, :] + spread * rng.standard_normal((n, n_companies + 1)), -1, 1).astype(F32)
+    fit[:, no_company] = 0
+    company = choose_companies(fit[:, :n_companies], shares, scenario["switching"]["choice_sharpness"],
+                               rng.random(n))
     has = company < no_company
 
     trust = beta_trait(rng, n * (n_companies + 1), initial["trust"]["mean"], initial["trust"]["spread"])
     trust = trust.reshape(n, n_companies + 1)
     trust[:, no_company] = 0
-    identification = np.clip(initial["identification"]["mean"] + initial["identification"]["spread"]
-                             * rng.standard_normal((n, n_companies + 1)), -1, 1).astype(F32)
-    identification[:, no_company] = 0
-    bond = np.clip(initial["bond"]["mean"] + initial["bond"]["spread"] * rng.standard_normal(n), -1, 1).astype(F32)
-    bond[~has] = 0
-    # customers identify with their own brand as much as their bond says, so the start is near balance
-    weight = max(scenario["bond"]["identification_weight"], 1e-9)
-    own = np.flatnonzero(has)
-    identification[own, company[own]] = np.clip(bond[own] / weight, -1, 1)
+    identification = fit.copy()
+    rows = np.flatnonzero(has)
+    bond = np.zeros(n, F32)
+    bond[rows] = np.clip(scenario["bond"]["identification_weight"] * identification[rows, company[rows]], -1, 1)
     trust_rate = np.clip(traits["trust_rate"]["mean"] + traits["trust_rate"]["spread"]
                          * rng.standard_normal(n), 0, None).astype(F32)
     quality = np.append(company_quality, 0.0).astype(F32)
@@ -122,6 +148,10 @@ def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_q
         complaint_open=np.zeros(n, bool),
         complaint_wait=np.zeros(n, np.int16),
         level=np.full(n, PROSPECT, np.int8),
+        grievance=np.zeros(n, F32),
+        recommended=np.full(n, no_company, np.int8),
+        recommended_at=np.full(n, -(2**30), np.int32),
+        fit=fit,
         trust=trust,
         identification=identification,
         former_company=np.full(n, no_company, np.int8),

@@ -16,7 +16,7 @@ from .levels import LEVELS
 COUNTS = ("interactions", "failures", "complaints", "silent_failures", "recoveries", "quick_recoveries",
           "abandoned_complaints", "praise", "warnings", "lost", "gained", "acquired", "referrals",
           "lapsed", "programme_touches", "ad_exposures")
-MONEY = ("revenue", "cost_advertising", "cost_service", "cost_complaints", "cost_programmes")
+MONEY = ("revenue", "cost_serving", "cost_advertising", "cost_service", "cost_complaints", "cost_programmes")
 CODES = len(LEVELS) + 1  # the five levels and "prospect"
 
 
@@ -44,10 +44,10 @@ class Tally:
     counts: dict[str, np.ndarray] = field(init=False)
     money: dict[str, np.ndarray] = field(init=False)
     transitions: np.ndarray = field(init=False)  # [from level, to level] among customers who stayed
-    # who spoke and who left, by their level at the start of the step (last entry: prospects)
+    # who spoke, by their level at the start of the step (last entry: prospects)
     praise_by_level: np.ndarray = field(init=False)
-    warnings_by_level: np.ndarray = field(init=False)
-    lost_by_level: np.ndarray = field(init=False)
+    warnings_by_level: np.ndarray = field(init=False)  # warnings about the speaker's own company
+    lost_by_level: np.ndarray = field(init=False)  # [company, level] of the customers who left
     warnings_about_former: int = 0  # warnings by people about a company they have left
 
     # signals: written by one mechanism, read by later ones in the same step
@@ -64,7 +64,7 @@ class Tally:
         self.transitions = np.zeros((len(LEVELS), len(LEVELS)), np.int64)
         self.praise_by_level = np.zeros(CODES, np.int64)
         self.warnings_by_level = np.zeros(CODES, np.int64)
-        self.lost_by_level = np.zeros(CODES, np.int64)
+        self.lost_by_level = np.zeros((self.size, CODES), np.int64)
 
     def count(self, name: str, company: np.ndarray, mask: np.ndarray | None = None, weights=None) -> None:
         """Add per-company counts of the people in `mask` (or weights) to counter `name`."""

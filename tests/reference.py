@@ -21,8 +21,11 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
     sensitivity = (state.price_sensitivity
                    * (1 - s["participation_price_damping"] * state.participation)
                    * (1 - s["engaged_price_damping"] * np.clip(state.bond / params["levels"]["passionate"], 0, 1)))
-    pressure = (s["base_hazard"] * np.exp(-s["bond_sensitivity"] * state.bond) / (1 + s["habit"] * state.tenure / 365)
-                + s["anger_hazard"] * state.anger
+    trust = state.trust[np.arange(state.n), np.minimum(company, market.no_company)]
+    habit_tenure = np.minimum(state.tenure, s["habit_years"] * 365)
+    pressure = (s["base_hazard"] * np.exp(-s["bond_sensitivity"] * state.bond) / (1 + s["habit"] * habit_tenure / 365)
+                + s["anger_hazard"] * state.anger + s["grievance_hazard"] * state.grievance
+                + s["distrust_hazard"] * (1 - trust) ** 2
                 + sensitivity * (s["price_response"] * regular_gap
                                  + s["promotion_response"] * np.maximum(promotion_gap, 0)))
     cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)

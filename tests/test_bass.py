@@ -55,7 +55,9 @@ def test_introversion_damps_q_and_breaks_the_exact_limit_only_if_it_varies():
     ({"companies.brand.touchpoint_rate": 0.1}, "touchpoint_rate"),
     ({"bond.identification_weight": 0.3}, "levels.passionate"),
     ({"initial.trust.mean": 0.3}, "trust.gate"),
-    ({"identification.fading": 0.003}, "identification.fading"),
+    ({"identification.fit_spread": 0.2}, "identification.fit_spread"),
+    ({"burn_in": 100}, "burn_in"),
+    ({"switching.distrust_hazard": 0.01}, "switching.distrust_hazard"),
     ({"traits.relationships.mean": 5.0}, "relationships"),
     ({"word_of_mouth.referral_conversion": 0.95}, "referral_conversion <= 1"),
 ])

@@ -34,8 +34,10 @@ def test_bond_kernel_matches_numpy(busy_model):
     m = busy_model
     state = m.state
     before = state.bond.copy()
+    b = m.params["bond"]
     gap = bond.target(state, m.params) - before
-    expected = before + np.where(gap > 0, m.params["bond"]["rate"], m.params["bond"]["fall_rate"]) * gap
+    beyond = np.sign(gap) * np.maximum(np.abs(gap) - b["inertia"], 0)  # the latitude of acceptance
+    expected = before + np.where(gap > 0, b["rate"], b["fall_rate"]) * beyond
     bond.step(state, m.market, m.params, None, None)
     actual = state.bond.copy()
     state.bond[:] = expected
@@ -66,12 +68,7 @@ def test_threaded_and_serial_kernels_agree(busy_model):
     from sim import kernels
 
     m = busy_model
-    s, p = m.state, m.params["switching"]
-    draw = np.random.default_rng(1).random(s.n).astype(np.float32)
-    args = (s.company, s.bond, s.anger, s.tenure, s.participation, s.advocacy, s.price_sensitivity, draw, draw,
-            m.market.price, m.market.promotion_reach, m.market.promotion_discount, m.market.no_company,
-            p["base_hazard"], p["bond_sensitivity"], p["habit"], p["anger_hazard"], p["price_response"], p["promotion_response"],
-            p["participation_price_damping"], p["engaged_price_damping"], m.params["levels"]["passionate"],
-            p["participation_lock"], p["advocacy_lock"])
+    draw = np.random.default_rng(1).random(m.state.n).astype(np.float32)
+    args = switching.pressure_arguments(m.state, m.market, m.params, draw, draw)
     serial, threaded = kernels.leaving_pressure.serial(*args), kernels.leaving_pressure.threaded(*args)
     assert all(np.array_equal(a, b) for a, b in zip(serial, threaded))

@@ -18,9 +18,12 @@ def test_same_seed_same_bytes_different_seed_differs():
 
 
 def test_common_random_numbers_one_lever_leaves_other_draws():
-    """Changing the price changes switching, but the service draws of step 1 are identical."""
+    """A price cut from step 0 on the same market at rest changes revenue, but the service draws of step 1
+    are identical, and so are the interactions and failures they decide."""
     base = sim.EngagementModel(SMALL, rng=1)
-    cheaper = sim.EngagementModel(SMALL, rng=1, overrides={"companies.focal.price": 0.7})
+    cheaper = sim.EngagementModel(SMALL, rng=1, overrides={"companies.focal.price": 0.7},
+                                  rest=sim.scenario.from_dict(SMALL))
+    np.testing.assert_array_equal(base.state.bond, cheaper.state.bond)  # the same market at rest at step 0
     for model in (base, cheaper):
         model.step()
     draws = [model.streams.stream("service", 1).uniform(5).tolist() for model in (base, cheaper)]
@@ -29,6 +32,18 @@ def test_common_random_numbers_one_lever_leaves_other_draws():
     assert first[0]["focal_interactions"] == first[1]["focal_interactions"]
     assert first[0]["focal_failures"] == first[1]["focal_failures"]
     assert first[0]["focal_revenue"] != first[1]["focal_revenue"]
+
+
+def test_a_burn_in_brings_the_market_to_rest_without_counting_it():
+    """The burn-in is run (the state moves) but not recorded: step 0 is the market after it."""
+    fresh = sim.EngagementModel({**SMALL, "burn_in": 0}, rng=4)
+    rested = sim.EngagementModel({**SMALL, "burn_in": 200}, rng=4)
+    assert rested.steps == 0 and len(rested.timeseries()) == 1 and rested.market.step == 0
+    assert not np.array_equal(fresh.state.bond, rested.state.bond)
+    assert rested.timeseries()["focal_revenue"].sum() == 0  # nothing of the burn-in is counted
+    # the recorded steps draw from their own streams whatever the burn-in: the same service draws
+    assert (fresh.streams.stream("service", 1).uniform(9).tolist()
+            == rested.streams.stream("service", 1).uniform(9).tolist())
 
 
 def test_model_is_a_mesa_model_with_agents():

@@ -84,11 +84,12 @@ class Job:
     keep: Callable = field(default_factory=KeepTimeseries)
     labels: dict = field(default_factory=dict)  # what the experiment calls this job (market, policy, point...)
     source: str = "<job>"  # the file a raw scenario came from, for error messages
+    rest: Scenario | None = None  # the market whose state at rest the run starts from (compare: the market)
     fingerprint: str = ""
 
     def __post_init__(self):
         if not self.fingerprint:
-            object.__setattr__(self, "fingerprint", fingerprint(self.scenario, self.seed, self.keep))
+            object.__setattr__(self, "fingerprint", fingerprint(self.scenario, self.seed, self.keep, self.rest))
 
     def resolve(self) -> Scenario:
         """The job's scenario, validated (raw data is light to send to a worker; a big sweep holds many)."""
@@ -104,11 +105,14 @@ def safe_key(*parts) -> str:
     return "/".join(re.sub(r"[^A-Za-z0-9_.-]", "_", str(part)) or "_" for part in parts)
 
 
-def fingerprint(scenario: Scenario | dict, seed: int, keep: Any) -> str:
+def fingerprint(scenario: Scenario | dict, seed: int, keep: Any, rest: Scenario | None = None) -> str:
     """A short hash of everything that determines a job's result (not of where it is kept)."""
     described = keep.describe() if hasattr(keep, "describe") else repr(keep)
     data = scenario.data if isinstance(scenario, Scenario) else {"raw": scenario}
-    text = json.dumps({"scenario": data, "seed": int(seed), "keep": described}, sort_keys=True, default=str)
+    found = {"scenario": data, "seed": int(seed), "keep": described}
+    if rest is not None:
+        found["rest"] = rest.data
+    text = json.dumps(found, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -120,7 +124,7 @@ def execute(job: Job, progress: bool = False) -> tuple[str, pd.DataFrame, dict]:
     if multiprocessing.parent_process() is not None:
         single_threaded()  # a worker process (local pool or Dask): processes, not threads, share the cores
     started, cpu = time.perf_counter(), time.process_time()
-    model = EngagementModel(job.resolve(), rng=job.seed)
+    model = EngagementModel(job.resolve(), rng=job.seed, rest=job.rest)
     model.run(progress=progress)
     table = job.keep(model, job.replication)
     return job.key, table, {"seconds": round(time.perf_counter() - started, 4),

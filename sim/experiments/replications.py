@@ -18,10 +18,12 @@ def replication_jobs(scenario: Scenario, replications) -> list[Job]:
     return [Job(f"rep{r:04d}", scenario, replication_seed(seed, r), r, KeepTimeseries()) for r in replications]
 
 
-def run_one(scenario: Scenario, replication: int = 0, progress: bool = False) -> pd.DataFrame:
-    """Run one replication here and now and return its timeseries (no files)."""
+def run_one(scenario: Scenario, replication: int = 0, progress: bool = False, rest: Scenario | None = None
+            ) -> pd.DataFrame:
+    """Run one replication here and now and return its timeseries (no files); `rest`: the market whose
+    state at rest it starts from (see EngagementModel)."""
     from ..model import EngagementModel
 
-    model = EngagementModel(scenario, rng=replication_seed(scenario.data["seed"], replication))
+    model = EngagementModel(scenario, rng=replication_seed(scenario.data["seed"], replication), rest=rest)
     model.run(progress=progress)
     return model.timeseries(replication)

@@ -2,11 +2,14 @@
 
 Concept: engagement is the emotional bond with the company, a score on [-1, 1]. It moves each step
 by `bond.rate` of the gap to a higher target, or `bond.fall_rate` of the gap to a lower one (bad
-feelings act faster than good ones), where the target is made of the three factors of the articles:
+feelings act faster than good ones). Gaps within `bond.inertia` of the bond do not move it: an
+attitude absorbs what lies within its latitude of acceptance (Sherif & Hovland 1961), so routine
+ups and downs leave a fan a fan while a real failure does not. The target is made of the three
+factors of the articles:
     identification with the brand x `identification_weight`
   + remembered experience (peak-end)  x `experience_weight`
   + relational relevance (participation, appreciation, sensation) x `relational_weight`
-  - anger x `anger_weight`.
+  - anger x `anger_weight` - grievance x `grievance_weight` (an unresolved problem disappoints).
 Relationship capacity: people who already hold `bond.capacity` deep brand relationships have less
 room; their positive drives are multiplied by `bond.crowding`.
 Test: tests/test_properties.py::test_property_holds[relationship capacity].
@@ -43,7 +46,7 @@ def target(state, params) -> np.ndarray:
              + b["experience_weight"] * memory.remembered(state.peak, state.end, params["memory"]["peak_weight"])
              + b["relational_weight"] * relational(state, params))
     drive = np.where(drive > 0, drive * room(state.relationships, params), drive)
-    return drive - b["anger_weight"] * state.anger
+    return drive - b["anger_weight"] * state.anger - b["grievance_weight"] * state.grievance
 
 
 def cap(state, params) -> None:
@@ -58,8 +61,8 @@ def step(state, market, params, stream, tally) -> None:
     b = params["bond"]
     kernels.update_bond(
         state.bond, state.company, state.identification, state.trust, state.peak, state.end, state.participation,
-        state.appreciation, state.sensation, state.anger, state.relationships, market.no_company, b["rate"],
-        b["fall_rate"],
-        b["identification_weight"], b["experience_weight"], b["relational_weight"], b["anger_weight"],
+        state.appreciation, state.sensation, state.anger, state.grievance, state.relationships, market.no_company,
+        b["rate"], b["fall_rate"], b["identification_weight"], b["experience_weight"], b["relational_weight"],
+        b["anger_weight"], b["grievance_weight"],
         b["participation_weight"], b["appreciation_weight"], b["sensation_weight"], params["memory"]["peak_weight"],
-        b["capacity"], b["crowding"], params["trust"]["gate"], params["levels"]["involved"])
+        b["capacity"], b["crowding"], params["trust"]["gate"], params["levels"]["involved"], b["inertia"])

@@ -37,22 +37,29 @@ def step(state, market, params, stream, tally) -> None:
     c = params["complaints"]
     failed = tally.failed if tally.failed is not None else np.zeros(state.n, bool)
     calm = F32(1 - c["anger_fading"])
+    # listening capacity is paid for every step, in proportion to the company's customers
+    customers = np.bincount(state.company, minlength=market.no_company + 1)[: market.no_company + 1]
+    tally.money["cost_complaints"] += customers * market.listening_cost
     if not (failed.any() or state.complaint_open.any()):
         state.anger *= calm
         state.former_anger *= calm
+        state.grievance *= F32(1 - c["grievance_fading"])
         tally.complaint_outcomes = ComplaintOutcomes.none()
         return
     draw = uniform(stream, (3, state.n))
     new = failed & ~state.complaint_open & (draw[0] < state.complaint_propensity)
     state.complaint_open |= new
     state.complaint_wait[new] = 0
+    state.grievance[new] = 0  # voice instead of exit: the complaint, not a quiet grievance, decides what follows
     tally.count("complaints", state.company[new])
     tally.count("silent_failures", state.company[failed & ~new])
 
     open_rows = np.flatnonzero(state.complaint_open & (state.company < market.no_company))
     brand = state.company[open_rows]
     tally.money["cost_complaints"] += np.bincount(brand, minlength=market.no_company + 1) * market.complaint_cost
-    resolved = draw[1, open_rows] < market.complaint_handling[brand]
+    first_contact = state.complaint_wait[open_rows] == 0
+    chance = market.complaint_handling[brand] * np.where(first_contact, F32(1), F32(c["follow_up"]))
+    resolved = draw[1, open_rows] < chance
 
     done = open_rows[resolved]
     wait = state.complaint_wait[done].astype(F32)
@@ -61,6 +68,7 @@ def step(state, market, params, stream, tally) -> None:
     quick = done[wait == 0]
     trust.update_current(state, quick, lambda t, rows: trust.build(t, 1.0, params["trust"]["recovery_gain"]))
     state.anger[done] *= F32(1 - c["anger_release"])
+    state.grievance[done] = 0  # the problem was put right
     state.complaint_open[done] = False
     tally.count("recoveries", state.company[done])
     tally.count("quick_recoveries", state.company[quick])
@@ -76,5 +84,7 @@ def step(state, market, params, stream, tally) -> None:
 
     # who complained, was recovered (quickly) or gave up, for analyses that follow customers
     tally.complaint_outcomes = ComplaintOutcomes(np.flatnonzero(new), done, quick, gave_up, value)
-    state.anger[~state.complaint_open] *= calm
+    closed = ~state.complaint_open
+    state.anger[closed] *= calm
+    state.grievance[closed] *= F32(1 - c["grievance_fading"])
     state.former_anger *= calm

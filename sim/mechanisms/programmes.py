@@ -11,8 +11,9 @@ Concept: fans are made, not born, by the significance of the relationship.
   capacity), so one moment can make a fan. Test: ::test_property_holds[sensation].
 A company's programme enrols `reach` of its target group (everyone, a random share, or one level),
 decided by a fixed per-customer draw so a larger reach contains a smaller one; each enrolled
-customer is touched with probability `frequency` per step at `cost` per touch. The three stocks fade
-slowly (`relational.*_fading`).
+customer is touched with probability `frequency` per step at `cost` per touch, and costs
+`running_cost` per step while enrolled (so a programme's cost grows with its reach). The three
+stocks fade slowly (`relational.*_fading`).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def step(state, market, params, stream, tally) -> None:
         reach = programme["reach"][company]
         target = programme["target"][company]
         in_target = (target <= 1) | (state.level == target - 2)
-        touched = np.flatnonzero((company < market.no_company) & in_target & (state.enrolment[:, k] < reach)
-                                 & (draw[k] < programme["frequency"][company]))
+        enrolled = (company < market.no_company) & in_target & (state.enrolment[:, k] < reach)
+        tally.money["cost_programmes"] += np.bincount(company[enrolled], minlength=market.no_company + 1) \
+            * programme["running_cost"]
+        touched = np.flatnonzero(enrolled & (draw[k] < programme["frequency"][company]))
         gain = programme["gain"][company[touched]]
         stock = getattr(state, name)
         stock[touched] += gain * (1 - stock[touched])

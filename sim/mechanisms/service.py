@@ -39,6 +39,8 @@ def step(state, market, params, stream, tally) -> None:
     trust.update_current(state, good, lambda t, rows: trust.build(t, state.trust_rate[rows], gain))
     trust.update_current(state, bad, lambda t, rows: trust.lose(t, loss))
     state.failures[bad] += 1
+    # a problem leaves a grievance until it is put right (sim.mechanisms.complaints clears it on recovery)
+    state.grievance[bad] = np.maximum(state.grievance[bad], np.minimum(severity[failed], 1)).astype(np.float32)
 
     tally.failed = np.zeros(state.n, bool)
     tally.failed[bad] = True

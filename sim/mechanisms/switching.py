@@ -33,16 +33,20 @@ F32 = np.float32
 def leaving_pressure(state, market, params, promotion_draw: np.ndarray, leave_draw: np.ndarray | None = None):
     """Pressure to leave (per step, after the cost of leaving), effective price sensitivity, and who
     leaves (leave_draw < 1 - exp(-pressure)), for everyone."""
+    return kernels.leaving_pressure(*pressure_arguments(state, market, params, promotion_draw, leave_draw))
+
+
+def pressure_arguments(state, market, params, promotion_draw: np.ndarray, leave_draw: np.ndarray | None = None):
+    """The arguments of the leaving-pressure kernel, in its order."""
     s = params["switching"]
     if leave_draw is None:
         leave_draw = np.ones(state.n, np.float32)
-    return kernels.leaving_pressure(
-        state.company, state.bond, state.anger, state.tenure, state.participation, state.advocacy,
-        state.price_sensitivity, promotion_draw, leave_draw, market.price, market.promotion_reach,
-        market.promotion_discount,
-        market.no_company, s["base_hazard"], s["bond_sensitivity"], s["habit"], s["anger_hazard"], s["price_response"],
-        s["promotion_response"], s["participation_price_damping"], s["engaged_price_damping"],
-        params["levels"]["passionate"], s["participation_lock"], s["advocacy_lock"])
+    return (state.company, state.bond, state.anger, state.grievance, state.trust, state.tenure, state.participation,
+            state.advocacy, state.price_sensitivity, promotion_draw, leave_draw, market.price, market.promotion_reach,
+            market.promotion_discount, market.no_company, s["base_hazard"], s["bond_sensitivity"], s["habit"],
+            s["habit_years"] * 365, s["anger_hazard"], s["grievance_hazard"], s["distrust_hazard"],
+            s["price_response"], s["promotion_response"], s["participation_price_damping"],
+            s["engaged_price_damping"], params["levels"]["passionate"], s["participation_lock"], s["advocacy_lock"])
 
 
 def offers(market, promotion_draw: np.ndarray, current: np.ndarray) -> np.ndarray:
@@ -64,10 +68,18 @@ def choose(utilities: np.ndarray, draw: np.ndarray) -> np.ndarray:
     return np.minimum((draw[:, None] >= cumulative).sum(axis=1), utilities.shape[1] - 1)
 
 
+def recent_recommendation(state, rows: np.ndarray, step: int, params: dict) -> np.ndarray:
+    """The brand last recommended to each person, if within `word_of_mouth.referral_memory` steps
+    (else the "no company" index)."""
+    no_company = state.trust.shape[1] - 1
+    recent = step - state.recommended_at[rows] <= params["word_of_mouth"]["referral_memory"]
+    return np.where(recent, state.recommended[rows], no_company).astype(np.int8)
+
+
 def join(state, rows: np.ndarray, brand: np.ndarray, params: dict, no_company: int) -> None:
     """Start a new relationship: memory, programmes, complaints and tenure begin afresh."""
     state.company[rows] = brand
-    for name in ("peak", "end", "participation", "appreciation", "sensation", "advocacy", "anger"):
+    for name in ("peak", "end", "participation", "appreciation", "sensation", "advocacy", "anger", "grievance"):
         getattr(state, name)[rows] = 0
     state.tenure[rows] = 0
     state.failures[rows] = 0
@@ -95,16 +107,19 @@ def step(state, market, params, stream, tally) -> None:
     utility = np.empty((leaving.size, companies + 1), np.float64)
     utility[:, :companies] = (state.identification[leaving, :companies] + state.trust[leaving, :companies]
                               - sensitivity[leaving, None] * offer / np.maximum(market.price[old], 1e-9)[:, None])
+    recommended = recent_recommendation(state, leaving, market.step, params)
+    has_tip = np.flatnonzero(recommended < no_company)
+    utility[has_tip, recommended[has_tip]] += s["referral_pull"]
     utility[np.arange(leaving.size), old] = -np.inf
     utility[:, companies] = s["outside_option"]
     utility[:, :companies] *= s["choice_sharpness"]
     utility[:, companies] *= s["choice_sharpness"]
     new = choose(utility, draw[2, leaving])
     heard = tally.heard_praise
-    if heard is not None:
-        tally.count("referrals", new[(heard[leaving] == new) & (new < no_company)])
+    # a switcher won by a friend's recent recommendation counts as a referral
+    tally.count("referrals", new[(recommended == new) & (new < no_company)])
     tally.count("lost", old)
-    tally.lost_by_level += np.bincount(state.level[leaving], minlength=tally.lost_by_level.size)
+    np.add.at(tally.lost_by_level, (old, state.level[leaving]), 1)
     tally.count("gained", new[new < no_company])
     tally.count("lapsed", old[new == no_company])
 

@@ -44,6 +44,8 @@ def step(state, market, params, stream, tally) -> None:
     tally.heard_praise = np.full(state.n, no_company, np.int8)
     hearer, brand = listener[praising], state.company[speaker[praising]]
     tally.heard_praise[hearer] = brand
+    state.recommended[hearer] = brand
+    state.recommended_at[hearer] = market.step
     identification = state.identification[hearer, brand]
     state.identification[hearer, brand] = identification + wom["identification_effect"] * (1 - identification)
     trust = state.trust[hearer, brand]
@@ -54,15 +56,21 @@ def step(state, market, params, stream, tally) -> None:
 
     warned_speaker = speaker[warning]
     hearer = listener[warning]
-    brand = np.where(state.level[warned_speaker] == Level.HOSTILE, state.company[warned_speaker],
-                     state.former_company[warned_speaker])
+    about_own = state.level[warned_speaker] == Level.HOSTILE  # else: about a company the speaker left, angry
+    brand = np.where(about_own, state.company[warned_speaker], state.former_company[warned_speaker])
     identification = state.identification[hearer, brand]
-    state.identification[hearer, brand] = identification - wom["identification_effect"] * (1 + identification)
+    state.identification[hearer, brand] = identification - wom["warning_effect"] * (1 + identification)
     trust = state.trust[hearer, brand]
     state.trust[hearer, brand] = trust * (1 - params["trust"]["word_of_mouth"])
-    own = hearer[(state.company[hearer] == brand) & (state.level[hearer] == Level.DISENGAGED)]
-    state.anger[own] += F32(wom["contagion"]) * (1 - state.anger[own])
+    # anger is catching among the brand's disappointed customers (a warning has to find a grievance to
+    # feed on: the rest first lose identification, so hostility spreads only where warnings are dense);
+    # a company that listens (answers public complaints) takes the heat out of it
+    catching = (state.company[hearer] == brand) & (state.level[hearer] == Level.DISENGAGED)
+    own, own_brand = hearer[catching], brand[catching]
+    contagion = F32(wom["contagion"]) * (1 - market.listening[own_brand])
+    np.add.at(state.anger, own, contagion * (1 - state.anger[own]))
+    np.minimum(state.anger, 1, out=state.anger)  # two warnings in one step add up, to at most full anger
     tally.count("warnings", brand)
-    tally.warnings_by_level += np.bincount(speaker_level[warning], minlength=tally.warnings_by_level.size)
-    tally.warnings_about_former += int((state.level[warned_speaker] != Level.HOSTILE).sum())
+    tally.warnings_by_level += np.bincount(speaker_level[warning][about_own], minlength=tally.warnings_by_level.size)
+    tally.warnings_about_former += int((~about_own).sum())
     tally.speakers = speaker[praising | warning]  # one entry per message sent

@@ -67,6 +67,7 @@ def bass_conditions(data: dict) -> list[str]:
             problems.append(what)
 
     need(data["network"]["kind"] == "complete", "network.kind: complete (a contact is any other person)")
+    need(data["burn_in"] == 0, "burn_in: 0 (the curve starts from nobody)")
     need(not data["interventions"], "no interventions")
     for name, c in companies.items():
         key = f"companies.{name}."
@@ -78,20 +79,22 @@ def bass_conditions(data: dict) -> list[str]:
         need(c["advertising"]["conversion"] + data["word_of_mouth"]["referral_conversion"] <= 1,
              key + "advertising.conversion + word_of_mouth.referral_conversion <= 1 (hazards add)")
     switching = data["switching"]
-    for key in ("base_hazard", "anger_hazard", "price_response"):
+    for key in ("base_hazard", "anger_hazard", "grievance_hazard", "distrust_hazard", "price_response"):
         need(switching[key] == 0, f"switching.{key}: 0 (nobody leaves)")
     traits, initial = data["traits"], data["initial"]
     need(traits["introversion"]["spread"] == 0 or data["word_of_mouth"]["introversion_damping"] == 0,
          "traits.introversion.spread: 0 (everyone praises at the same rate)")
-    need(initial["identification"]["spread"] == 0, "initial.identification.spread: 0")
+    identification = data["identification"]
+    need(identification["fit_spread"] == 0, "identification.fit_spread: 0 (everyone identifies alike)")
     need(initial["trust"]["spread"] == 0 and initial["trust"]["mean"] >= data["trust"]["gate"],
          "initial.trust: mean >= trust.gate with spread 0 (the bond is not capped)")
-    fading = data.get("identification", {}).get("fading", 0.0)
-    need(fading == 0, "identification.fading: 0 (otherwise adopters' identification, and bond, fade below passionate)")
-    bond = data["bond"]["identification_weight"] * initial["identification"]["mean"]
+    appeal = min(c["appeal"] for c in companies.values())
+    need(identification["reversion"] == 0 or appeal >= data["levels"]["passionate"],
+         "identification.reversion: 0 (otherwise what adopters heard fades and their bond with it)")
+    bond = data["bond"]["identification_weight"] * appeal
     crowded = bond * (data["bond"]["crowding"] if traits["relationships"]["mean"] > 0 else 1.0)
     need(min(bond, crowded) >= data["levels"]["passionate"],
-         "bond.identification_weight x initial.identification.mean >= levels.passionate "
+         "bond.identification_weight x companies.NAME.appeal >= levels.passionate "
          "(adopters are passionate from the start; with traits.relationships.mean > 0 also after crowding)")
     return problems
 

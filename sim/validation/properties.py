@@ -465,7 +465,7 @@ def switching_order(seed: int = 0, scale: float = 1.0) -> Demonstration:
     lost = np.zeros(6)
 
     def watch(model):
-        lost[:] += model.last_tally.lost_by_level
+        lost[:] += model.last_tally.lost_by_level.sum(axis=0)
         exposure[:] += np.bincount(model.state.level, minlength=6)
 
     run(scenario, seed, every_step=watch)

@@ -30,7 +30,11 @@ __all__ = ["Interval", "Policy", "PolicySet", "REPORTED", "apply_policy", "build
 
 
 def plan_jobs(policy_set: PolicySet, replications: int) -> list[Job]:
-    """All jobs, interleaved by replication so an interrupted comparison holds balanced results."""
+    """All jobs, interleaved by replication so an interrupted comparison holds balanced results.
+
+    Every policy starts from the same market at rest (the baseline policy's scenario, brought to rest
+    by its burn-in) and acts from step 0: the comparison is of what the policy does from now on.
+    """
     jobs = []
     for r in range(replications):
         for market, by_policy in policy_set.resolved.items():
@@ -38,7 +42,7 @@ def plan_jobs(policy_set: PolicySet, replications: int) -> list[Job]:
                 scenario = by_policy[policy]
                 jobs.append(Job(safe_key(market, policy, f"rep{r:04d}"), scenario,
                                 replication_seed(scenario.data["seed"], r), r, KeepTimeseries(),
-                                {"market": market, "policy": policy}))
+                                {"market": market, "policy": policy}, rest=by_policy[policy_set.baseline]))
     return jobs
 
 

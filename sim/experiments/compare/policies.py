@@ -27,7 +27,9 @@ from ...scenario import Scenario
 from ...yaml_input import describe_value, did_you_mean, read_yaml_file
 
 TOP_LEVEL_KEYS = ("question", "baseline", "policies")
-NOT_A_POLICY = ("seed", "replications", "steps", "name")  # changing these would break the comparison
+# changing these would break the comparison: they define the runs, the population or its network
+NOT_A_POLICY = ("seed", "replications", "steps", "name", "customers", "burn_in", "network", "traits", "initial",
+                "customer_agents", "focal")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from ... import parameters as params
 from ... import scenario as scenarios
 from ...errors import ScenarioError
-from ...yaml_input import describe_value, did_you_mean, parse_yaml, read_yaml_file
+from ...yaml_input import describe_value, did_you_mean, read_yaml_file
 from ..metrics import METRICS
 from .design import design_points
 from .spec import Output, Parameter, Sweep
@@ -68,7 +68,7 @@ def load(path: str | Path) -> Sweep:
     name = _name(where, raw.get("name", path.stem))
     base_path = _base_path(where, raw["scenario"], path.parent)
     scenarios.load(base_path)  # the base on its own first, so its errors name its own file and line
-    base_raw, _ = parse_yaml(base_path.read_text(encoding="utf-8"), str(base_path))
+    base_raw, _ = scenarios.read_raw(base_path)
     base_raw.setdefault("name", base_path.stem)
     lines: dict[str, int] = {}
     settings = _flatten(where, raw.get("set") or {}, ("set",), lines)
