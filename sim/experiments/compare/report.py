@@ -79,19 +79,32 @@ def question(policy_set, market, company: str) -> str:
                                    f"'{market.name}', by how much, and how sure are we?")
 
 
+def roi_text(summary, market: str, policy: str) -> str:
+    """The incremental ROI of a policy as a reader should take it: a number only where it means something."""
+    revenue, cost, profit = (lookup(summary, market, policy, m) for m in ("revenue", "cost", "profit"))
+    if not (profit["paired_low"] > 0 or profit["paired_high"] < 0):
+        return "n/a: profit difference not clear"
+    if cost["difference"] <= 0:
+        return "saves cost" if cost["difference"] < 0 else "no extra cost"
+    return f"{incremental_roi(revenue['difference'], cost['difference']):.2f}"
+
+
 def print_table(tables, policy_set, market, company, metric, replications) -> None:
     """The ranking with paired differences, in a few lines on stdout."""
     summary, name = tables["summary"], market.name
     print(f"\n{market.name}: {company}, {replications} replications x {market.data['steps']} steps per policy, "
           "common random numbers")
-    header = f"{'rank':>4}  {'policy':<28}{LABELS[metric]:>14}   {'vs baseline (paired 95% CI)':<36}{'passionate':>12}"
+    header = (f"{'rank':>4}  {'policy':<28}{LABELS[metric]:>14}   {'vs baseline (paired 95% CI)':<36}"
+              f"{'passionate':>12}   incremental ROI")
     print(header)
     for _, row in tables["ranking"].iterrows():
         diff = lookup(summary, name, row["policy"], metric)
         fans = lookup(summary, name, row["policy"], "share_passionate")
-        change = "baseline" if row["policy"] == policy_set.baseline else difference_text(metric, diff)
+        baseline = row["policy"] == policy_set.baseline
+        change = "baseline" if baseline else difference_text(metric, diff)
+        roi = "" if baseline else roi_text(summary, name, row["policy"])
         print(f"{row['rank']:>4}  {row['policy']:<28}{number(metric, row['mean']):>14}   {change:<36}"
-              f"{number('share_passionate', fans['mean']):>12}")
+              f"{number('share_passionate', fans['mean']):>12}   {roi}")
     factor = narrower_by(summary, name, policy_set, metric)
     if factor:
         print(f"paired intervals of {LABELS[metric]} differences are {factor:.1f} times narrower than independent "
@@ -170,12 +183,11 @@ def _differences_section(summary, market, policy_set, metric) -> list[str]:
             row = lookup(summary, market, name, m)
             text = difference_text(m, row)
             cells.append(f"**{text}**" if row["paired_low"] > 0 or row["paired_high"] < 0 else text)
-        revenue, cost = (lookup(summary, market, name, m)["difference"] for m in ("revenue", "cost"))
-        roi = incremental_roi(revenue, cost)
-        cells.append(f"{roi:.2f}" if math.isfinite(roi) else ("saves cost" if cost < 0 else "no extra cost"))
+        cells.append(roi_text(summary, market, name))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "Incremental ROI = (extra revenue - extra cost) / extra cost, for policies that cost more than the "
-              "baseline.", "", f"### How much pairing helps ({LABELS[metric]})", "",
+    lines += ["", "Incremental ROI = (extra revenue - extra cost) / extra cost, shown only where the policy costs more "
+              "than the baseline and its profit difference is clear (the paired interval excludes zero): a ratio of "
+              "two uncertain differences would otherwise look more certain than it is.", "", f"### How much pairing helps ({LABELS[metric]})", "",
               "| policy | difference | paired 95% CI | independent seeds 95% CI | paired is narrower by |",
               "| --- | --- | --- | --- | --- |"]
     for name in policy_set.names:

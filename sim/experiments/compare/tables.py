@@ -91,15 +91,21 @@ def verdict(row: pd.Series, metric: str) -> str:
 
 
 def ranking_table(summary: pd.DataFrame, market: str, policies: list[str], baseline: str, metric: str) -> pd.DataFrame:
-    """Policies ordered from best to worst on one metric, with the paired difference to the baseline."""
+    """Policies ordered from best to worst on one metric, with the paired difference to the baseline.
+
+    `incremental_roi` is given only where the profit difference is clear (its paired interval excludes
+    zero); elsewhere it is empty, as the report says.
+    """
     rows = []
     for policy in policies:
         row = lookup(summary, market, policy, metric)
         revenue, cost = lookup(summary, market, policy, "revenue"), lookup(summary, market, policy, "cost")
+        profit = lookup(summary, market, policy, "profit")
+        clear = profit["paired_low"] > 0 or profit["paired_high"] < 0
         rows.append({"policy": policy, "metric": metric, "mean": row["mean"], "difference": row["difference"],
                      "paired_low": row["paired_low"], "paired_high": row["paired_high"],
                      "verdict": "baseline" if policy == baseline else verdict(row, metric),
-                     "incremental_roi": math.nan if policy == baseline else
+                     "incremental_roi": math.nan if policy == baseline or not clear else
                      incremental_roi(revenue["difference"], cost["difference"])})
     frame = pd.DataFrame(rows).sort_values("mean", ascending=metric in LOWER_IS_BETTER, kind="stable")
     frame.insert(0, "rank", range(1, len(frame) + 1))
