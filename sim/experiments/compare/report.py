@@ -187,7 +187,8 @@ def _differences_section(summary, market, policy_set, metric) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "Incremental ROI = (extra revenue - extra cost) / extra cost, shown only where the policy costs more "
               "than the baseline and its profit difference is clear (the paired interval excludes zero): a ratio of "
-              "two uncertain differences would otherwise look more certain than it is.", "", f"### How much pairing helps ({LABELS[metric]})", "",
+              "two uncertain differences would otherwise look more certain than it is.", "",
+              f"### How much pairing helps ({LABELS[metric]})", "",
               "| policy | difference | paired 95% CI | independent seeds 95% CI | paired is narrower by |",
               "| --- | --- | --- | --- | --- |"]
     for name in policy_set.names:
