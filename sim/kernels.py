@@ -90,8 +90,9 @@ def leaving_pressure(company, bond, anger, grievance, trust, tenure, participati
         regular_gap = min(max((own - cheapest_regular) / own, zero), one)
         promotion_gap = max(min(max((own - cheapest_offer) / own, zero), one) - regular_gap, zero)
         habit_tenure = min(np.float32(tenure[i]), habit_cap)
+        distrust = one - trust[i, c]
         total = (base * math.exp(-steepness * bond[i]) / (one + habit_per_step * habit_tenure)
-                 + anger_rate * anger[i] + grievance_rate * grievance[i] + distrust_rate * (one - trust[i, c]) * (one - trust[i, c])
+                 + anger_rate * anger[i] + grievance_rate * grievance[i] + distrust_rate * distrust * distrust
                  + s * (regular_rate * regular_gap + promotion_rate * promotion_gap))
         cost = one + participation_cost * participation[i]
         if advocacy[i] > zero:
