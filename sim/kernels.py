@@ -107,8 +107,8 @@ def leaving_pressure(company, bond, anger, grievance, trust, tenure, participati
 @by_size
 def update_bond(bond, company, identification, trust, peak, end, participation, appreciation, sensation, anger,
                 grievance, relationships, none, rate, fall_rate, identification_weight, experience_weight,
-                relational_weight, anger_weight, grievance_weight, participation_weight, appreciation_weight, sensation_weight, peak_weight, capacity,
-                crowding, gate, involved, inertia):
+                relational_weight, anger_weight, grievance_weight, participation_weight, appreciation_weight,
+                sensation_weight, peak_weight, capacity, crowding, gate, involved, inertia):
     """Move each bond towards its three-factor target, beyond a latitude of `inertia` around it, then apply
     the trust gate (in place, single precision)."""
     one, zero = np.float32(1.0), np.float32(0.0)
