@@ -211,8 +211,8 @@ SCHEMA: dict[str, Any] = {
         "anger_hazard": rate(0.002, "extra hazard of leaving per step at full anger"),
         "grievance_hazard": rate(0.01, "extra hazard of leaving per step with a full, unresolved grievance "
                                  "(a problem not put right: exit instead of voice)"),
-        "distrust_hazard": rate(0.01, "extra hazard of leaving per step at no trust, falling with the square of "
-                                "the missing trust (1 - trust)^2: a customer who no longer trusts the company looks elsewhere"),
+        "distrust_hazard": rate(0.01, "extra hazard of leaving per step at no trust, times (1 - trust)^2: a "
+                                "customer who no longer trusts the company looks elsewhere"),
         "habit": P(2.0, "float", "per year of tenure", "how fast habit damps the hazard with tenure", 0.0, 100.0),
         "habit_years": P(2.0, "float", "years", "tenure after which habit grows no further", 0.0, 100.0),
         "price_response": P(0.002, "float", "per relative price gap", "hazard per step of a fully "
