@@ -56,6 +56,7 @@ class Tally:
     ad_seen: tuple[np.ndarray, np.ndarray] | None = None  # advertising: (prospect rows, seen per company) -> switching
     heard_praise: np.ndarray | None = None  # word of mouth: brand praised to each person -> switching (referrals)
     speakers: np.ndarray | None = None  # word of mouth: the speaker of each message sent -> analyses
+    warned: tuple[np.ndarray, np.ndarray] | None = None  # word of mouth: (listener, brand) of each warning -> analyses
     complaint_outcomes: ComplaintOutcomes | None = None  # complaints -> analyses (validation)
 
     def __post_init__(self):

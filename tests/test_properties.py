@@ -1,39 +1,49 @@
-"""Every row of the brief's property table, as an experiment that fails if the mechanism is missing or
-reversed (sim/properties.py describes each experiment; docs/validation.md shows the figures).
+"""Every row of the brief's property table, as an experiment on the model (sim/validation/properties/),
+and proof that each experiment could fail: every mutation of sim/validation/mutations.py (the mechanism,
+or the term the property is about, switched off) must make its experiment fail.
 
-Seeds are fixed; each experiment was also checked on seeds 1-5, and its criterion has a margin
-(printed in the failure message) so it does not hinge on one draw.
+Seeds are fixed; the experiments were also checked on seeds 1-5 (properties) and 1-2 (mutations), and
+each criterion has a margin (printed in the failure message) so it does not hinge on one draw.
 """
 
 import pytest
 
+from sim.cli import main as cli_main
+from sim.validation.mutations import MUTATIONS
 from sim.validation.properties import PROPERTIES
+
+
+def explain(demonstration) -> str:
+    return f"{demonstration.name}: {demonstration.claim}\n" + "\n".join(
+        f"  {key} = {value}" for key, value in demonstration.numbers.items())
 
 
 @pytest.mark.parametrize("name", list(PROPERTIES))
 def test_property_holds(name):
     demonstration = PROPERTIES[name](seed=0)
-    assert demonstration.holds, f"{name}: {demonstration.claim}\n" + "\n".join(
-        f"  {key} = {value}" for key, value in demonstration.numbers.items())
+    assert demonstration.holds, explain(demonstration)
 
 
-def test_trust_gate_is_what_blocks_engagement():
-    numbers = PROPERTIES["trust gate"](seed=0).numbers
-    assert numbers["max engaged customers, trust held below the gate"] == 0
-    assert numbers["max engaged customers, gate lowered (control)"] > 100
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.property}: {m.name}")
+def test_mutation_is_caught(mutation):
+    demonstration = mutation.run(seed=0)
+    assert not demonstration.holds, f"the mutation '{mutation.name}' survived\n" + explain(demonstration)
 
 
-def test_recovery_paradox_ordering_has_margin():
-    n = PROPERTIES["recovery paradox"](seed=0).numbers
-    well, none = n["mean bond at step 100: one failure, handled well"], n["mean bond at step 100: no failure"]
-    twice = n["mean bond at step 100: two failures, handled well"]
-    poorly = n["mean bond at step 100: one failure, handled poorly"]
-    # twins share every draw; differences of a few hundredths would already be beyond noise
-    assert well - none > 0.05
-    assert none - twice > 0.05 and none - poorly > 0.05
+def test_every_property_has_a_mutation():
+    assert set(PROPERTIES) == {m.property for m in MUTATIONS}
 
 
-def test_switching_hazard_is_ordered_with_enough_exposure():
-    n = PROPERTIES["switching order"](seed=0).numbers
-    assert n["customer-steps observed, hostile"] > 1000  # enough hostile exposure for a stable rate
-    assert n["leavers per customer-year, hostile"] > 2 * n["leavers per customer-year, indifferent"]
+def test_mutations_command_prints_the_table_and_fails_when_one_survives(capsys, monkeypatch):
+    from sim.validation import mutations
+
+    few = tuple(m for m in MUTATIONS if m.property in ("trust asymmetry", "sensation"))
+    monkeypatch.setattr(mutations, "MUTATIONS", few)
+    assert cli_main(["validate-model", "--mutations", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 mutations caught" in out and "trust asymmetry" in out
+    # a 'mutation' that breaks nothing survives: the command says so and exits with 1
+    harmless = mutations.Mutation("sensation", "nothing switched off", {})
+    monkeypatch.setattr(mutations, "MUTATIONS", (*few, harmless))
+    assert cli_main(["validate-model", "--mutations", "--quiet"]) == 1
+    assert "SURVIVED  nothing switched off" in capsys.readouterr().out

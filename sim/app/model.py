@@ -55,7 +55,8 @@ def run_settings(model) -> str:
 class ClassroomModel(EngagementModel):
     """EngagementModel that also remembers what a class needs to see.
 
-    - `events`: (step, label) of each button pressed, drawn as lines on the plots;
+    - `events`: (step, label) of each button pressed, numbered on the plots; `event_ends` the last
+      step of each (None for a one-off such as a viral complaint);
     - `watched` and `watch_history`: the selected customer's `snapshot()` after every step;
     - `history`: level, company, bond, trust and anger of every customer at every step (small
       populations only), so a customer picked late still shows its whole story.
@@ -76,6 +77,7 @@ class ClassroomModel(EngagementModel):
         # The app appends to the interventions; keep that list to this model, not the scenario.
         self.market.interventions = list(self.market.interventions)
         self.events: list[tuple[int, str]] = []
+        self.event_ends: list[int | None] = []  # last step of each event that lasts (outage, promotion)
         self.history: dict[str, list[np.ndarray]] | None = (
             {"level": [], "company": [], "bond": [], "trust": [], "anger": []}
             if self.state.n <= HISTORY_LIMIT else None)
@@ -137,6 +139,8 @@ def trigger(model: EngagementModel, item: dict, label: str | None = None) -> dic
     model.market.schedule(event)
     if hasattr(model, "events"):
         model.events.append((at, label or event["name"]))
+        if hasattr(model, "event_ends"):
+            model.event_ends.append(event.get("until"))
     return event
 
 

@@ -16,7 +16,8 @@ from ..errors import InputError, UsageError
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
-COMMANDS = ("run", "validate", "describe", "compare", "sweep", "analyze", "app", "validate_model", "bench")
+COMMANDS = ("run", "validate", "describe", "compare", "sweep", "analyze", "calibrate", "app", "validate_model",
+            "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

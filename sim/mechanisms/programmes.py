@@ -28,6 +28,11 @@ from .bond import room
 F32 = np.float32
 
 
+def touch(stock: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """A driver after one touch: `gain` of the distance to its maximum, so returns diminish."""
+    return stock + gain * (1 - stock)
+
+
 def step(state, market, params, stream, tally) -> None:
     company = state.company
     fading = params["relational"]
@@ -50,7 +55,7 @@ def step(state, market, params, stream, tally) -> None:
         touched = np.flatnonzero(enrolled & (draw[k] < programme["frequency"][company]))
         gain = programme["gain"][company[touched]]
         stock = getattr(state, name)
-        stock[touched] += gain * (1 - stock[touched])
+        stock[touched] = touch(stock[touched], gain)
         if name == "sensation":
             memory.remember(state, touched, gain)
             jump = params["bond"]["sensation_jump"] * gain * room(state.relationships[touched], params)

@@ -109,15 +109,15 @@ def step(state, market, params, stream, tally) -> None:
                               - sensitivity[leaving, None] * offer / np.maximum(market.price[old], 1e-9)[:, None])
     recommended = recent_recommendation(state, leaving, market.step, params)
     has_tip = np.flatnonzero(recommended < no_company)
-    utility[has_tip, recommended[has_tip]] += s["referral_pull"]
     utility[np.arange(leaving.size), old] = -np.inf
     utility[:, companies] = s["outside_option"]
-    utility[:, :companies] *= s["choice_sharpness"]
-    utility[:, companies] *= s["choice_sharpness"]
-    new = choose(utility, draw[2, leaving])
+    # the choice a switcher would make without any recommendation, and the one they make
+    untold = choose(utility * s["choice_sharpness"], draw[2, leaving])
+    utility[has_tip, recommended[has_tip]] += s["referral_pull"]
+    new = choose(utility * s["choice_sharpness"], draw[2, leaving])
     heard = tally.heard_praise
-    # a switcher won by a friend's recent recommendation counts as a referral
-    tally.count("referrals", new[(recommended == new) & (new < no_company)])
+    # a switcher is won by referral when a friend's recent recommendation changed where they went
+    tally.count("referrals", new[(recommended == new) & (new != untold) & (new < no_company)])
     tally.count("lost", old)
     np.add.at(tally.lost_by_level, (old, state.level[leaving]), 1)
     tally.count("gained", new[new < no_company])

@@ -22,6 +22,9 @@ from ..levels import Level
 from ..state import F32
 from ..streams import uniform
 
+PRAISING = (Level.PASSIONATE,)  # the levels that recommend their brand
+WARNING = (Level.HOSTILE,)  # the levels that warn against it (and anyone still angry at a company they left)
+
 
 def damping(introversion: np.ndarray, params: dict) -> np.ndarray:
     """Share of an extravert's word of mouth that a person of this introversion sends."""
@@ -38,8 +41,8 @@ def step(state, market, params, stream, tally) -> None:
     speaker_level = state.level[speaker]
     angry_former = state.former_anger[speaker] >= params["levels"]["hostile_anger"]
     talk = draw[2, listener] / damping(state.introversion[speaker], params)
-    praising = (speaker_level == Level.PASSIONATE) & (talk < wom["praise_rate"])
-    warning = ~praising & ((speaker_level == Level.HOSTILE) | angry_former) & (talk < wom["warning_rate"])
+    praising = np.isin(speaker_level, PRAISING) & (talk < wom["praise_rate"])
+    warning = ~praising & (np.isin(speaker_level, WARNING) | angry_former) & (talk < wom["warning_rate"])
 
     tally.heard_praise = np.full(state.n, no_company, np.int8)
     hearer, brand = listener[praising], state.company[speaker[praising]]
@@ -56,7 +59,7 @@ def step(state, market, params, stream, tally) -> None:
 
     warned_speaker = speaker[warning]
     hearer = listener[warning]
-    about_own = state.level[warned_speaker] == Level.HOSTILE  # else: about a company the speaker left, angry
+    about_own = np.isin(state.level[warned_speaker], WARNING)  # else: about a company the speaker left, angry
     brand = np.where(about_own, state.company[warned_speaker], state.former_company[warned_speaker])
     identification = state.identification[hearer, brand]
     state.identification[hearer, brand] = identification - wom["warning_effect"] * (1 + identification)
@@ -71,6 +74,7 @@ def step(state, market, params, stream, tally) -> None:
     np.add.at(state.anger, own, contagion * (1 - state.anger[own]))
     np.minimum(state.anger, 1, out=state.anger)  # two warnings in one step add up, to at most full anger
     tally.count("warnings", brand)
+    tally.warned = (hearer, brand)
     tally.warnings_by_level += np.bincount(speaker_level[warning][about_own], minlength=tally.warnings_by_level.size)
     tally.warnings_about_former += int((~about_own).sum())
     tally.speakers = speaker[praising | warning]  # one entry per message sent

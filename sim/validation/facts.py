@@ -209,6 +209,7 @@ class RecoveryDesign:
     good_handling: float = 0.9
     poor_handling: float = 0.1
     customers: int | None = 20_000
+    burn_in: int | None = None  # None: the scenario's own
 
 
 def recovery_paradox(design: RecoveryDesign, seed: int = 0, tick: Callable = lambda: None) -> tuple[pd.DataFrame, dict]:
@@ -224,6 +225,8 @@ def recovery_paradox(design: RecoveryDesign, seed: int = 0, tick: Callable = lam
     steps = t2 + horizon
     keep = {t1, t2, t1 + horizon, t2 + horizon}
     base = {"customers": design.customers} if design.customers else {}
+    if design.burn_in is not None:
+        base["burn_in"] = design.burn_in
     arms = {}
     for name, handling, outages in (("good", design.good_handling, ([], [t1], [t1, t2])),
                                     ("poor", design.poor_handling, ([], [t1]))):

@@ -115,8 +115,11 @@ def print_table(tables, policy_set, market, company, metric, replications) -> No
               f"{best['policy']} (worst regret {number(metric, best['max_regret'])})")
 
 
-def render_report(tables, policy_set, markets, company, metric, replications) -> str:
-    """One Markdown report a manager can read, with relative links to the PNGs beside it."""
+def render_report(tables, policy_set, markets, company, metric, replications, extra: list[str] | None = None) -> str:
+    """One Markdown report a manager can read, with relative links to the PNGs beside it.
+
+    `extra`: Markdown lines of a further section, placed after the ranking (`--posterior` adds one).
+    """
     market, summary, baseline = markets[0], tables["summary"], policy_set.baseline
     seed = market.data["seed"]
     lines = [f"# Policy comparison: {company} in '{market.name}'", "",
@@ -136,6 +139,7 @@ def render_report(tables, policy_set, markets, company, metric, replications) ->
     lines += _outcomes_section(summary, market.name, policy_set)
     lines += _differences_section(summary, market.name, policy_set, metric)
     lines += _ranking_section(tables["ranking"], metric, baseline)
+    lines += extra or []
     lines += ["", "## Over time", "",
               "Mean over replications with 95% confidence bands; the right panel is each policy's cumulative profit "
               "minus the baseline's in the same replication.", "", "![over time](over_time.png)", "",
