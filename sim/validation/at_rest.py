@@ -164,5 +164,6 @@ def check(checked: dict) -> dict[str, str]:
         if value is None:
             continue
         if (low is not None and not value >= low) or (high is not None and not value <= high):
-            problems[name] = f"{value:.3g} outside [{low if low is not None else '-'}, {high if high is not None else '-'}]"
+            shown = (f"{bound:g}" if bound is not None else "-" for bound in (low, high))
+            problems[name] = f"{value:.3g} outside [{', '.join(shown)}]"
     return problems

@@ -47,8 +47,8 @@ def participation(seed: int = 0, scale: float = 1.0, changes: dict | None = None
 
     return Demonstration("participation", "raises the cost of leaving and lowers price sensitivity: churn falls when "
                          "it is switched on", "baseline market, 240 steps; participation for all focal customers vs "
-                         "none (same seed); the lock alone (no price competition), price sensitivity alone (only price and "
-                         "promotions make people leave, no lock), and all effects", seed, numbers,
+                         "none (same seed); the lock alone (no price competition), price sensitivity alone (only price "
+                         "and promotions make people leave, no lock), and all effects", seed, numbers,
                          holds, plot)
 
 
