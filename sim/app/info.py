@@ -61,7 +61,7 @@ Every step (one day) the same mechanisms run for everybody, in this order:
   move **complaint handling** up, press *Reset*, and press the button again at the same step.
 - Raise the **trust gate** to 0.95 and reset: can anybody still become a fan?
 - Set **mean introversion** to 0.9: does word of mouth still spread fans (and anger)?
-- Press **Start a fan programme** and follow a circle that turns green. Pick it in the inspector.
+- Press **Start a fan programme** and follow a circle that turns green: click it to see it in the inspector.
 - Raise the **rival's promotion**: who switches first, indifferent or involved customers?
 - Raise the **price**: who leaves? (Look at the levels of the customers who go.)
 
@@ -71,8 +71,10 @@ Every step (one day) the same mechanisms run for everybody, in this order:
 
 ## Sliders and buttons
 
-Sliders set up a **new run**: move them, then press **Reset** (Mesa's convention). Buttons act on the
-running model from the next step, and a dotted line marks them on the plots.
+Sliders set up a **new run**: move them, then press **Reset** (Mesa's convention); each shows its value.
+Buttons act on the running model from the next step; a dotted line and a number mark them on the plots,
+and the numbers are listed under the plots. Click a dot in the network to follow that customer in the
+inspector, or type a number, or pick a fan or an enemy.
 """
 
 

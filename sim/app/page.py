@@ -13,11 +13,13 @@ into fans or enemies. The page is laid out for a projector at 1280x720 and large
 - a customer inspector (traits, state now, history of the state);
 - an Info tab in the style of NetLogo's: what it is, how it works, things to notice, things to try.
 
-Pictures are matplotlib PNGs (sim.app.figures) drawn at the size and pixel density the browser
-reports for their box, so text is FONT_PX CSS pixels on any screen; `Picture` is the small Vue
-component that reports that size and the position of clicks. Text is plain HTML (Markdown is turned
-into HTML here): Solara's Markdown component loads a diagram library and a maths renderer from a CDN
-on every mount, which fills the terminal with failed requests on a machine without internet.
+The plots are matplotlib PNGs (sim.app.figures) drawn at the size and pixel density the browser
+reports for their box (`Picture`, a small Vue component), so their text is FONT_PX CSS pixels on any
+screen. The network is drawn by the browser (`NetworkCanvas`) from the layout sent once and a byte
+per customer per frame, which stays smooth at thousands of customers; a click on it comes back as
+pixel coordinates and picks the nearest dot. Text is plain HTML (Markdown is turned into HTML here):
+Solara's Markdown component loads a diagram library and a maths renderer from a CDN on every mount,
+which fills the terminal with failed requests on a machine without internet.
 
 Mesa's SolaraViz is not used as a whole because it always shows "Render Interval" and "Use Threads"
 (which confuse a class), a 400-pixel sidebar, and sliders that show their value only while dragged;
@@ -81,7 +83,8 @@ except ImportError:  # pragma: no cover - a Mesa that moved these helpers elsewh
 
 # Solara warns on every page load that is not from "localhost" that it cannot set a cross-site
 # cookie over plain http. The app is served on 127.0.0.1 and never embedded in another site, so the
-# same-site cookie it falls back to is the right one. (sim/cli/app.py also filters it, from start-up.)
+# same-site cookie it falls back to is the right one. The server imports this module before it
+# answers the first page load, so the filter is in place before the first warning would be.
 warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 SCENARIO_VARIABLE = "SIM_APP_SCENARIO"  # spelled out again in sim/cli/app.py, which must not load Solara
@@ -132,8 +135,16 @@ CSS = """
 .sim-pick .v-input__details { display: none; }
 .sim-pick .v-btn { padding: 0 6px; }
 .sim-info { max-width: 62em; font-size: 17px; }
-.sim-info table { border-collapse: collapse; margin: 8px 0; }
-.sim-info th, .sim-info td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+/* Vuetify's reset takes the weight off <strong> and the indent off lists: give them back for the Info text */
+.sim-info strong, .sim-info b { font-weight: 700; }
+.sim-info h2 { font-size: 24px; font-weight: 600; margin: 20px 0 8px; }
+.sim-info p { margin: 6px 0; }
+.sim-info ol, .sim-info ul { padding-left: 1.8em; margin: 6px 0 10px; }
+.sim-info li { margin: 3px 0; }
+/* Solara's page style right-aligns and centres tables (for numbers); the Info tables hold text */
+.sim-page .sim-info table { border-collapse: collapse; margin: 8px 0 !important; }
+.sim-page .sim-info th, .sim-page .sim-info td { border-bottom: 1px solid #ddd; padding: 4px 8px;
+                                                 text-align: left !important; vertical-align: top; }
 """
 
 
@@ -477,7 +488,8 @@ def Controls(model, parameters, specs, play_interval, tab, on_tab):
             ModelController(model, model_parameters=parameters, play_interval=play_interval,
                             render_interval=render_interval, use_threads=use_threads)
             RunStatus(model.value)
-            LabelledSlider("Pause between steps", play_interval.value, play_interval.set, 0, 1000, 50, " ms")
+            # At least 50 ms: with no pause the model runs ahead of the page, which then shows only the end.
+            LabelledSlider("Pause between steps", play_interval.value, play_interval.set, 50, 1000, 50, " ms")
         with solara.Card("Next run"):
             _html("Move the sliders, then press <b>Reset</b>.", ["sim-hint"])
             for key, label, _, low, high, step in specs:
@@ -584,7 +596,7 @@ def CustomerInspector(model, selected: int, on_select):
                         m, selected, f, size=_inches(width, np.clip(width * 0.48, 220, 300)), dpi=72 * scale),
                     [model.steps, selected, len(getattr(model, "events", []))])
         _html("Dotted line: the trust gate. Squares along the bottom: the level each day.", ["sim-hint"])
-        history = list(reversed(getattr(model, "watch_history", [])[-5:]))
+        history = list(reversed(getattr(model, "watch_history", [])[-3:]))
         if history:
             keys = ("company", "level", "bond", "trust", "identification", "anger", "expectation")
             rows = ["<tr><th>day</th>" + "".join(f"<th>{row['step']}</th>" for row in history) + "</tr>"]

@@ -21,9 +21,6 @@ DEFAULT = "classroom"
 STOPPED = "app stopped"
 # Lines `solara run` prints that say nothing the address line above them has not said.
 _SOLARA_CHATTER = ("Solara server is starting at",)
-# Solara warns on each page load from 127.0.0.1 that over http it falls back to a same-site cookie:
-# right for an app nobody embeds, so the warning is noise for a teacher (sim.app.page filters it too).
-_COOKIE_WARNING = "ignore:Cookies with samesite=none require https:UserWarning"
 
 
 def add_parser(subparsers) -> None:
@@ -47,12 +44,12 @@ def command(scenario: str | Path, port: int, host: str = "127.0.0.1") -> tuple[l
     NUMBA_NUM_THREADS=1 unless set: classroom models are small, and numba's parallel kernels cost more
     in thread hand-offs than they save there (measured about 6x slower at 1,000 customers on a busy
     two-core machine). No telemetry, no version check: the server talks to nobody. No "runs on
-    Solara" banner: it covers the corner of the page on a projector.
+    Solara" banner: it covers the corner of the page on a projector. (Solara's warning about cookies
+    on every page load from 127.0.0.1 is filtered where the app is imported, in sim.app.page.)
     """
-    warnings = ",".join(filter(None, (os.environ.get("PYTHONWARNINGS"), _COOKIE_WARNING)))
     env = dict(os.environ, SIM_APP_SCENARIO=str(Path(scenario).resolve()),
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", SOLARA_CHECK_VERSION="False",
-               SOLARA_THEME_SHOW_BANNER="False", MPLBACKEND="Agg", PYTHONWARNINGS=warnings)
+               SOLARA_THEME_SHOW_BANNER="False", MPLBACKEND="Agg")
     env.setdefault("NUMBA_NUM_THREADS", "1")
     argv = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", host, "--port", str(port),
             "--production", "--no-open", "--no-check-version", "--log-level", "warning"]

@@ -70,7 +70,11 @@ def main(args) -> int:
     resumed = calibration.check_folder(out, targets_file, settings)
     workers = args.workers or default_workers()
     try:
-        with make_executor(kind, workers, args.scheduler) as executor:
+        executor = make_executor(kind, workers, args.scheduler)
+    except OSError as error:  # no Dask scheduler at that address: nothing has been written yet
+        raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({error})") from None
+    try:
+        with executor:
             outcome = calibration.calibrate(targets_file, settings, out, executor, resumed, not args.quiet,
                                             command_of(args))
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,15 +68,18 @@ class Evaluator:
 
     `budget` is the most runs the whole calibration may spend, counted whether a run is computed now
     or read back from an earlier, interrupted attempt (so a resumed fit stops where an uninterrupted
-    one would). `bar` is a tqdm bar over runs (or None).
+    one would). `bar` is a tqdm bar over runs (or None); `on_run()` is called after each run is kept (an
+    exception it raises stops the calibration as Ctrl-C would: the finished runs stay).
     """
 
-    def __init__(self, targets_file: TargetsFile, store: PartStore, executor: Executor, budget: int, bar=None):
+    def __init__(self, targets_file: TargetsFile, store: PartStore, executor: Executor, budget: int, bar=None,
+                 on_run: Callable[[], None] | None = None):
         self.targets_file = targets_file
         self.store = store
         self.executor = executor
         self.budget = int(budget)
         self.bar = bar
+        self.on_run = on_run
         self.keep = KeepFigures(targets_file.targets)
         self.used = 0  # runs asked for so far
         self.computed = 0  # of which run now (the rest were read back from parts/)
@@ -93,6 +96,12 @@ class Evaluator:
         seed = scenario.data["seed"]
         return [Job(f"candidates/{key}/rep{r:04d}", scenario, replication_seed(seed, r), r, self.keep,
                     {"candidate": key}) for r in replications]
+
+    def spent_before(self, runs: int) -> None:
+        """Count runs an earlier, interrupted attempt spent on results this attempt takes from elsewhere
+        (the Optuna journal), so the budget and the progress bar cover the whole fit."""
+        self.used += runs
+        self._advance(runs)
 
     def evaluate(self, candidates: Sequence[dict], replications: Sequence[int]) -> list[Evaluation]:
         """Run every candidate on the same `replications` (one batch of jobs, in parallel); their figures."""
@@ -115,13 +124,18 @@ class Evaluator:
         if fresh:
             todo = [job for job in fresh if not self.store.has(job.key, job.fingerprint)]
             self._advance(len(fresh) - len(todo))  # read back from parts/ (an earlier, interrupted attempt)
-            run_jobs(todo, self.store, self.executor, progress=False, on_done=lambda job: self._advance(1))
+            run_jobs(todo, self.store, self.executor, progress=False, on_done=self._finished)
             self.computed += len(todo)
             for job, table in zip(fresh, read(fresh, self.store), strict=True):
                 self._memory[(job.labels["candidate"], job.replication)] = table
         return [Evaluation(dict(values), pd.concat([self._memory[(job.labels["candidate"], job.replication)]
                                                     for job in jobs], ignore_index=True))
                 for (values, _), jobs in zip(plan, per_candidate, strict=True)]
+
+    def _finished(self, job: Job) -> None:
+        self._advance(1)
+        if self.on_run is not None:
+            self.on_run()
 
     def _advance(self, runs: int) -> None:
         if self.bar is not None and runs:

@@ -58,6 +58,8 @@ def fit(targets_file: TargetsFile, evaluator: Evaluator, journal: Path, seed: in
     storage = JournalStorage(JournalFileBackend(str(journal)))
     study = optuna.create_study(study_name=STUDY, storage=storage, direction="minimize", load_if_exists=True)
     reps = range(replications)
+    told = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    evaluator.spent_before(told * replications)  # trials told before an interruption: in the journal
     while True:
         existing = study.get_trials(deepcopy=False)
         running = sorted((t for t in existing if t.state == TrialState.RUNNING), key=lambda t: t.number)

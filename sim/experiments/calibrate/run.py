@@ -54,8 +54,9 @@ def minimum_budget(settings: Settings) -> int:
 
 
 def calibrate(targets_file: TargetsFile, settings: Settings, out: Path, executor: Executor, resumed: bool = False,
-              progress: bool = True, command: str = "") -> Outcome:
-    """Fit, check and write the results folder; see the module docstring. Ctrl-C keeps every finished run."""
+              progress: bool = True, command: str = "", on_run=None) -> Outcome:
+    """Fit, check and write the results folder; see the module docstring. Ctrl-C keeps every finished run
+    (so does an exception raised by `on_run()`, called after each run is kept)."""
     from tqdm.auto import tqdm
 
     start_folder(out, targets_file, settings, resumed)
@@ -63,7 +64,7 @@ def calibrate(targets_file: TargetsFile, settings: Settings, out: Path, executor
     store = PartStore(out / PARTS)
     outcome = Outcome(out, settings)
     bar = tqdm(total=settings.budget, desc=f"calibrate ({settings.method})", unit="run", disable=not progress)
-    evaluator = Evaluator(targets_file, store, executor, settings.budget, bar)
+    evaluator = Evaluator(targets_file, store, executor, settings.budget, bar, on_run)
     try:
         fitted = _fit(targets_file, settings, out, evaluator, outcome)
         if fitted is not None:

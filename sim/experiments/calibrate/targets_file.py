@@ -150,7 +150,7 @@ def _market(reference: Any, path: Path, fail) -> tuple[Scenario, Path]:
     try:
         market_path = scenarios.find(reference, base=path.parent)
     except ScenarioError as error:
-        raise fail(("market",), str(error).partition(": ")[2]) from None
+        raise fail(("market",), str(error)) from None
     return scenarios.load(market_path), market_path  # an error in the market names the market's own file
 
 
@@ -189,14 +189,16 @@ def _parameters(raw: Any, market: Scenario, lines: dict, fail) -> tuple[Paramete
         if key not in allowed:
             if key in NOT_FITTED or key.split(".")[0] in NOT_FITTED:
                 raise fail(keys, "cannot be fitted: it defines the runs, not the market (set it in the market file)")
-            spec = dict(schema.flatten(schema.SCHEMA)).get(key)
-            if spec is not None or key.startswith("companies."):
-                parts = key.split(".")
-                if len(parts) > 2 and parts[0] == "companies" and parts[1] not in market.data["companies"]:
+            parts = key.split(".")
+            if len(parts) > 2 and parts[0] == "companies":
+                if parts[1] not in market.data["companies"]:
                     raise fail(keys, f"no company named {parts[1]!r} in the market"
                                + did_you_mean(parts[1], market.data["companies"]))
-                if spec is not None:
-                    raise fail(keys, f"is not a number ({spec.kind}); expected a numeric scenario key")
+                spec = dict(schema.flatten(schema.COMPANY)).get(".".join(parts[2:]))
+            else:
+                spec = dict(schema.flatten(schema.SCHEMA)).get(key)
+            if spec is not None:
+                raise fail(keys, f"is not a number ({spec.kind}); expected a numeric scenario key")
             raise fail(keys, "unknown scenario key" + did_you_mean(key, allowed))
         spec = allowed[key]
         entry = _mapping(entry, keys, PARAMETER_KEYS, fail, "{low: 0.005, high: 0.08}")
@@ -293,5 +295,5 @@ def _check_corners(found: TargetsFile, fail) -> None:
         except ScenarioError as error:
             first = next(p for p in found.parameters if p.key in values)
             shown = ", ".join(f"{k} = {v:g}" for k, v in values.items())
-            reason = str(error).split(": ", 2)[-1]
+            reason = str(error).split(": ", 1)[-1]  # drop where the override came from; keep key and message
             raise fail(("parameters", first.key), f"with {shown} the market is not valid: {reason}") from None
