@@ -1,18 +1,25 @@
-"""Complaints, service recovery and escalation.
+"""Complaints, service recovery and escalation: voice or exit.
 
 Concept: after a failure a customer complains (with their personal complaint propensity) or suffers
-in silence. Each step an open complaint is resolved with probability `complaint_handling`. A
-recovery is an experience of its own, worth `complaints.recovery_strength` when it comes at first
-contact and halving with every `complaints.patience` steps of waiting, so a slow recovery feels
-negative. Because memory keeps the peak and the end, a quick recovery that feels better than the
-failure felt bad leaves the customer more engaged than if nothing had gone wrong: the service
-recovery paradox. It fades after a second failure, because the failure hurts more
+in silence. A silent failure leaves a grievance, an unresolved problem that disappoints (it pulls the
+bond down) and drives exit (sim.mechanisms.switching) until it fades (`complaints.grievance_fading`);
+a complaint replaces the grievance (voice instead of exit, Hirschman 1970) and the complaint decides
+what follows. A complaint is put right at first contact with probability `complaint_handling`
+(first-contact resolution); after that, each step with `complaints.follow_up` of it, as the
+customer goes from desk to desk. A recovery is an experience of its own, worth
+`complaints.recovery_strength` at first contact and halving with every `complaints.patience` steps of
+waiting, so a slow recovery feels negative; a recovery at first contact also wins back trust
+(`trust.recovery_gain`). Because memory keeps the peak and the end, a quick recovery that feels
+better than the failure felt bad leaves the customer more engaged than if nothing had gone wrong:
+the service recovery paradox. It fades after a second failure, because the failure hurts more
 (`memory.repeat_amplification`) and the recovery is worth less (`complaints.recovery_fatigue`).
-While a complaint stays open the customer is bounced from desk to desk: anger grows by
-`complaints.escalation` per step, damped by how well the company listens. Anger pulls the bond down
-(disengaged) and, once high, makes the customer hostile. A complainant may give up (unresolved).
-Tests: tests/test_properties.py::test_property_holds[recovery paradox], ::test_property_holds[escalation].
+While a complaint stays open anger grows by `complaints.escalation` per step, damped by how well the
+company listens; anger pulls the bond down (disengaged) and, once high, makes the customer hostile.
+A complainant may give up (unresolved). Handling attempts and listening capacity cost money.
+Tests: tests/test_properties.py::test_property_holds[recovery paradox], ::test_property_holds[escalation];
+tests/test_market.py::test_loyalty_a_year_after_a_problem_follows_tarp.
 """
+
 
 from __future__ import annotations
 

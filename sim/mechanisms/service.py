@@ -4,9 +4,10 @@ Concept: each step a customer has a service interaction with probability `touchp
 quality is the company's service quality plus noise; felt experience is quality minus expectation.
 With probability `failure_rate` (or the outage rate, for the share an outage hits) the interaction
 fails and feels like minus `failure_severity`, made worse for each earlier failure with the same
-company (`memory.repeat_amplification` per recent failure: a second failure confirms a pattern). Good interactions build
-trust slowly, failures break it quickly (sim.mechanisms.trust); experiences enter peak-end memory
-and expectations (sim.mechanisms.memory). Failures are passed on to the complaints mechanism.
+company (`memory.repeat_amplification` per recent failure: a second failure confirms a pattern).
+Good interactions build trust slowly, failures break it quickly (sim.mechanisms.trust); experiences
+enter peak-end memory and expectations (sim.mechanisms.memory). A failure leaves a grievance until it
+is put right, and is passed on to the complaints mechanism. Every interaction costs money.
 Tests: tests/test_properties.py::test_property_holds[trust asymmetry], ::test_property_holds[rising expectations].
 """
 

@@ -2,22 +2,27 @@
 
 Concept: switching depends on the level, price sensitivity, the offer and the cost of leaving.
 The hazard of leaving per step is 1 - exp(-pressure / cost of leaving), with
-    pressure = base_hazard x exp(-bond_sensitivity x bond) / (1 + habit x tenure in years)
-             + anger_hazard x anger
+    pressure = base_hazard x exp(-bond_sensitivity x bond) / (1 + habit x min(tenure, habit_years))
+             + anger_hazard x anger + grievance_hazard x grievance + distrust_hazard x (1 - trust)^2
              + effective price sensitivity x (price_response x relative gap to the cheapest regular price
                                               + promotion_response x extra gap from a promotion noticed)
     cost of leaving = 1 + participation_lock x participation + advocacy_lock x log(1 + messages sent)
 Effective price sensitivity falls with the bond (`engaged_price_damping`: the passionate choose without
 thinking, the involved compare with their favourite) and with participation. Competitors' promotions
 are noticed with probability `promotion.reach` and cut their price by `promotion.discount`, so
-price-sensitive indifferent customers follow promotions. Habit: the hazard falls with tenure, so
-customers with no driver stay, but habit adds nothing to the bond.
+price-sensitive indifferent customers follow promotions. Habit: the hazard falls with tenure (up to
+`habit_years`), so customers with no driver stay, but habit adds nothing to the bond. An unresolved
+grievance (a problem suffered in silence) and lost trust make people leave: exit instead of voice.
 A leaver picks a company (or leaves the market, `outside_option`) by a logit on identification,
-trust and price. Prospects become customers through advertising or a referral, with hazards added
-(Bass's p + q F on a complete network).
+trust and price; a brand a friend recommended within `word_of_mouth.referral_memory` steps pulls
+(`referral_pull`), and the switcher counts as won by referral when that changed where they went.
+Prospects become customers through advertising or a referral, with hazards added (Bass's p + q F on
+a complete network).
 Tests: tests/test_properties.py::test_property_holds[switching order], ::test_property_holds[promotions],
-::test_property_holds[participation], ::test_property_holds[habit], ::test_property_holds[money] (referrals).
+::test_property_holds[participation], ::test_property_holds[habit], ::test_property_holds[advocacy lock],
+::test_property_holds[money] (referrals).
 """
+
 
 from __future__ import annotations
 

@@ -1,18 +1,23 @@
 """Word of mouth on the social network, damped by introversion.
 
-Concept: passionate customers recommend, hostile ones warn (also after they have left), and the
-middle levels stay quiet. Each step a person has a conversation with one random contact with
-probability `conversation_rate`. A passionate contact praises its brand with probability
-`praise_rate` x (1 - `introversion_damping` x introversion); a hostile one (or one still angry at a
-company it left) warns with probability `warning_rate` x the same damping. An introverted fan is as
+Concept: passionate customers recommend, hostile ones warn (also after they have left, while still
+angry), and the middle levels stay quiet (`PRAISING`, `WARNING`). Each step a person has a
+conversation with one random contact with probability `conversation_rate`. A passionate contact
+praises its brand with probability `praise_rate` x (1 - `introversion_damping` x introversion); a
+hostile one warns with probability `warning_rate` x the same damping. An introverted fan is as
 enthusiastic as an extraverted one but says far less.
-What is heard moves the listener's identification with that brand (and trust, by `trust.word_of_mouth`)
-up or down; a prospect who hears praise becomes a customer with probability `referral_conversion`
-(Bass's imitation: q = conversation_rate x praise_rate x referral_conversion). A disengaged customer
-warned about their own company catches some of the anger (`contagion`): hostility can cascade.
-Every message counts towards the speaker's advocacy, which makes it harder to lure away.
-Tests: tests/test_properties.py::test_property_holds[introversion], ::test_property_holds[valence of word of mouth].
+What is heard moves the listener's identification with that brand (`identification_effect` up,
+`warning_effect` down: bad news weighs more) and trust (`trust.word_of_mouth`); a prospect who hears
+praise becomes a customer with probability `referral_conversion` (Bass's imitation: q =
+conversation_rate x praise_rate x referral_conversion), and the recommendation is remembered for a
+switcher's choice (sim.mechanisms.switching). A disappointed (disengaged) customer warned about their
+own company catches some of the anger (`contagion`, damped by how well the company listens): where
+warnings are dense, hostility cascades. Every recommendation counts towards the speaker's advocacy,
+which makes it harder to lure away.
+Tests: tests/test_properties.py::test_property_holds[introversion], ::test_property_holds[valence of word of mouth];
+tests/test_market.py::test_a_viral_complaint_starts_a_cascade_that_listening_slows.
 """
+
 
 from __future__ import annotations
 
