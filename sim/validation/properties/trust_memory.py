@@ -113,7 +113,8 @@ def peak_end_memory(seed: int = 0, scale: float = 1.0, changes: dict | None = No
                                 interventions=steps)
         model = run(scenario, seed, changes)
         state = model.state
-        remembered[label] = float(memory.remembered(state.peak, state.end, model.params["memory"]["peak_weight"]).mean())
+        weight = model.params["memory"]["peak_weight"]
+        remembered[label] = float(memory.remembered(state.peak, state.end, weight).mean())
     r = remembered
     numbers = {f"remembered: {label} (mean {np.mean(s):.2f})": r[label] for label, s in SEQUENCES.items()}
     holds = (r["same mean and end, a peak of 0.5"] > r["flat 0.2"] + 0.05
