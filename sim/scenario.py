@@ -21,7 +21,7 @@ import yaml
 
 from . import parameters as params
 from .errors import ScenarioError
-from .yaml_input import describe_value, did_you_mean, read_yaml_file
+from .yaml_input import check_size, describe_value, did_you_mean, read_yaml_file
 
 Origin = int | str  # a line number in the file, or a label such as "--set a.b=1"
 BUNDLED = Path(__file__).resolve().parent / "scenarios"  # package data: installed with the package
@@ -30,30 +30,38 @@ __all__ = ["BUNDLED", "Scenario", "ScenarioError", "bundled_names", "find", "fro
            "validate"]
 
 
-def bundled_names() -> list[str]:
-    """Names of the bundled market scenarios (`baseline`, `markets/high_failure`, ...)."""
+def bundled_names(folder: str = "") -> list[str]:
+    """Names of the bundled market scenarios (`baseline`, `markets/high_failure`, ...), or of the bundled
+    files in one of the other folders (`policies`, `sweeps`, `targets`)."""
+    if folder:
+        return sorted(str(path.relative_to(BUNDLED / folder).with_suffix(""))
+                      for path in (BUNDLED / folder).rglob("*.yaml"))
     skip = {"policies", "sweeps", "targets"}
     return sorted(str(path.relative_to(BUNDLED).with_suffix("")) for path in BUNDLED.rglob("*.yaml")
                   if path.relative_to(BUNDLED).parts[0] not in skip)
 
 
-def find(name_or_path: str | Path, kind: str = "scenario", base: Path | None = None) -> Path:
+def find(name_or_path: str | Path, kind: str = "scenario", base: Path | None = None, folder: str = "") -> Path:
     """The file a user meant: a path (relative to `base`, else the working folder) or a bundled name.
 
-    `baseline`, `baseline.yaml` and `markets/high_failure` name bundled files; an existing path wins.
-    Raises ScenarioError (one line) when neither exists.
+    `baseline`, `baseline.yaml` and `markets/high_failure` name bundled files; with `folder` (e.g.
+    "policies"), `focal_options` also names scenarios/policies/focal_options.yaml. An existing path
+    wins. Raises ScenarioError (one line) when neither exists.
     """
     text = str(name_or_path)
     candidates = [Path(text)] if base is None else [base / text, Path(text)]
     candidates += [BUNDLED / text, BUNDLED / f"{text}.yaml"]
+    if folder:
+        candidates += [BUNDLED / folder / text, BUNDLED / folder / f"{text}.yaml"]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
     for candidate in candidates[:1]:
         if candidate.is_dir():
             raise ScenarioError(f"{text}: is a folder; expected a {kind} YAML file or a bundled name")
+    names = bundled_names(folder) if folder else bundled_names()
     raise ScenarioError(f"{text}: no such file and no bundled {kind} of that name; expected a YAML file or "
-                        f"one of: {', '.join(bundled_names())}")
+                        f"one of: {', '.join(names)}")
 
 
 def resolve(scenario=None, overrides: dict | None = None, **parameters) -> Scenario:
@@ -113,7 +121,14 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"--set {text}: expected KEY.PATH=VALUE")
     key, _, value = text.partition("=")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
+        loader = yaml.SafeLoader(value)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                check_size(node, f"--set {text}")
+            parsed = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError:
         parsed = value
     return key.strip(), parsed
@@ -180,8 +195,14 @@ def merge_raw(base: dict, changes: dict) -> dict:
     return out
 
 
-def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
-    """Read, check and resolve a scenario file (a path or a bundled name); raises ScenarioError (one line)."""
+def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None,
+         labels: dict[str, str] | None = None) -> Scenario:
+    """Read, check and resolve a scenario file (a path or a bundled name); raises ScenarioError (one line).
+
+    `overrides` are `KEY.PATH=VALUE` texts (as `--set` takes them) or a {key path: value} mapping; an error
+    in one names it as the user gave it: `labels` maps a key path to that label (e.g. {"steps":
+    "--steps -5"}), else it reads `--set KEY.PATH=VALUE`.
+    """
     path = find(path)
     source = str(path)
     raw, origins = read_raw(path)
@@ -189,7 +210,7 @@ def load(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) 
     if overrides:
         items = overrides.items() if isinstance(overrides, dict) else [parse_assignment(s) for s in overrides]
         for key, value in items:
-            set_path(raw, key, value, origins, f"--set {key}={value}")
+            set_path(raw, key, value, origins, (labels or {}).get(key, f"--set {key}={value}"))
     return validate(raw, source, origins)
 
 

@@ -30,6 +30,9 @@ def read_yaml_file(path: str | Path, kind: str = "scenario",
         raise error(f"{source}: no such file; expected a {kind} YAML file")
     if path.is_dir():
         raise error(f"{source}: is a folder; expected a {kind} YAML file")
+    if path.stat().st_size > MAX_BYTES:
+        raise error(f"{source}:1: the file has {path.stat().st_size:,} bytes; expected a {kind} YAML file of at "
+                    f"most {MAX_BYTES:,}")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -49,6 +52,7 @@ def parse_yaml(text: str, source: str,
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError(f"{source}:1: the file is empty; expected {expected}")
+        check_size(node, source)
         origins: dict[tuple, int] = {}
         record_lines(node, (), origins, source)
         data = loader.construct_document(node)
@@ -67,6 +71,42 @@ def parse_yaml(text: str, source: str,
         raise ScenarioError(f"{source}:{node.start_mark.line + 1}: (top level): expected {expected}, "
                             f"got {describe_value(data)}")
     return data, origins
+
+
+MAX_VALUES = 100_000  # values in a file once its aliases are expanded: far above any real scenario, sweep or policy
+MAX_BYTES = 5_000_000
+
+
+def check_size(root, source: str) -> None:
+    """Refuse alias structures that refer to themselves or expand to more than MAX_VALUES values.
+
+    YAML aliases let a few lines stand for a structure of any size (a "billion laughs" file), or for
+    one that contains itself; either would exhaust memory or recursion later, so they end here with one
+    line, before anything is built.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node, path: set) -> int:
+        key = id(node)
+        if key in path:
+            raise ScenarioError(f"{source}:{node.start_mark.line + 1}: an alias refers to the structure that "
+                                "contains it; expected plain data without self-reference")
+        if key in sizes:
+            return sizes[key]
+        total = 1
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            path.add(key)
+            items = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            for item in items:
+                total += size(item, path)
+                if total > MAX_VALUES:
+                    raise ScenarioError(f"{source}:{node.start_mark.line + 1}: aliases expand this file to more "
+                                        f"than {MAX_VALUES:,} values; expected a scenario-sized file")
+            path.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, set())
 
 
 def record_lines(node, path: tuple, origins: dict, source: str) -> None:

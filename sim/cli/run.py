@@ -37,11 +37,12 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
-    overrides = list(args.overrides)
+    overrides, labels = list(args.overrides), {}
     for key in ("seed", "steps", "replications"):
         if getattr(args, key) is not None:
             overrides.append(f"{key}={getattr(args, key)}")
-    scenario = scenarios.load(args.scenario, overrides)
+            labels[key] = f"--{key} {getattr(args, key)}"
+    scenario = scenarios.load(args.scenario, overrides, labels)
     data = scenario.data
     out = Path(args.out) if args.out else Path("results") / scenario.name / output.new_run_id(data["seed"])
     folder = output.RunFolder(out)
@@ -65,7 +66,9 @@ def main(args) -> int:
     except BaseException:
         folder.discard()
         raise
-    if not args.quiet:
+    if args.quiet:
+        print(f"{scenario.name}: {len(frames)} replication(s) written to {path}")
+    else:
         report(path, scenario, frames)
     if status == "interrupted":
         print(f"{len(frames)} of {len(jobs)} replications are written to {path}; to finish the run, give the "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..experiments import sweep as sweeps
-from ..experiments.executors import KINDS, default_workers, make_executor
+from ..experiments.executors import KINDS, InProcess, default_workers, make_executor
 
 
 def add_parser(subparsers) -> None:
@@ -40,14 +40,17 @@ def main(args) -> int:
         return 0
     todo = sweeps.missing(sweep, folder)
     if not todo:  # all done: rebuild the table without starting workers or a cluster
-        result, slots = sweeps.run(sweep, folder, progress=False), 0
-    else:
-        workers = args.workers or min(default_workers(), len(todo))
-        with make_executor(kind, workers, args.scheduler) as executor:
-            slots = executor.slots
-            result = sweeps.run(sweep, folder, executor, progress=not args.quiet)
-    if not args.quiet:
-        print(report(sweep, result, kind, slots))
+        result = sweeps.run(sweep, folder, InProcess(), progress=False)
+        print(f"{sweep.name}: nothing to run: all {sweep.runs} runs are already in {folder} (from an earlier "
+              f"run of this sweep), so no {'cluster' if kind == 'dask' else 'worker'} was started; "
+              f"table: {result.table}")
+        return 0
+    workers = args.workers or min(default_workers(), len(todo))
+    with make_executor(kind, workers, args.scheduler) as executor:
+        slots = executor.slots
+        result = sweeps.run(sweep, folder, executor, progress=not args.quiet)
+    text = report(sweep, result, kind, slots)
+    print(text if not args.quiet else text.splitlines()[0])
     return 0
 
 

@@ -18,9 +18,10 @@ METRICS = {
     "revenue": "revenue over the run",
     "cost": "cost of all touchpoints and programmes over the run",
     "profit": "revenue minus cost",
-    "roi": "profit per unit of cost",
+    "roi": "profit per unit of cost (null in JSON where there was no cost)",
     "nps": "share passionate minus share disengaged and hostile, at the end (an NPS-like index)",
-    "praise_per_warning": "messages of praise per warning over the run",
+    "praise_per_warning": "messages of praise per warning over the run (null in JSON where there was no warning: "
+                          "the ratio is undefined)",
 }
 
 
@@ -44,5 +45,5 @@ def summarize(frame: pd.DataFrame, company: str) -> dict[str, float]:
         "roi": (revenue - cost) / cost if cost > 0 else float("nan"),
         "nps": float(last[f"{company}_passionate_share"] - last[f"{company}_disengaged_share"]
                      - last[f"{company}_hostile_share"]),
-        "praise_per_warning": float(frame[f"{company}_praise"].sum()) / warnings if warnings else float("inf"),
+        "praise_per_warning": float(frame[f"{company}_praise"].sum()) / warnings if warnings else float("nan"),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import platform
 import shutil
@@ -43,7 +44,21 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    """Strict JSON (RFC 8259): a number that is undefined (NaN, infinite) is written as null."""
+    write_text(path, json.dumps(strict(data), indent=2, sort_keys=False, default=_jsonable, allow_nan=False) + "\n")
+
+
+def strict(value: Any) -> Any:
+    """`value` with every non-finite float replaced by None, through dicts, lists and NumPy scalars."""
+    if isinstance(value, dict):
+        return {key: strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(item) for item in value]
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # a NumPy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> None:

@@ -1,5 +1,8 @@
-"""The report's figures: each function draws one, saves it as a PNG and returns its Markdown link.
+"""The report's figures for the Bass limit, the stylized facts and the properties: each function draws one,
+saves it as a PNG and returns its Markdown link. figures_market.py draws the market and scenario figures.
 
+Every figure is saved at DPI dots per inch, and `save_figure` raises any text below MIN_FONT points to
+MIN_FONT, so labels are readable at the saved size (the property experiments draw their own plots).
 matplotlib is imported inside the functions, so importing the validation package does not load it.
 """
 
@@ -12,18 +15,34 @@ import numpy as np
 import pandas as pd
 
 from .bass import bass_continuous, bass_discrete
-from .facts import RecoveryDesign
+from .facts import TARP_GROUPS, RecoveryDesign
 
 if TYPE_CHECKING:
     from .report import Results
 
+DPI = 110
+MIN_FONT = 10.0
+STYLE = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 10,
+         "xtick.labelsize": 10, "ytick.labelsize": 10}
+TARP_PUBLISHED = (0.09, 0.19, 0.54, 0.82)  # would buy again, problems over $100 (TARP 1986)
+
+
+def readable(figure) -> None:
+    """Raise every text of the figure (titles, labels, ticks, legends, annotations) to at least MIN_FONT."""
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        if text.get_text() and text.get_fontsize() < MIN_FONT:
+            text.set_fontsize(MIN_FONT)
+
 
 def save_figure(figure, folder: Path, name: str, prefix: str) -> str:
-    """Save a matplotlib figure as folder/name.png, close it, and return the Markdown image link."""
+    """Save a matplotlib figure as folder/name.png (readable fonts), close it, and return the Markdown link."""
     import matplotlib.pyplot as plt
 
+    readable(figure)
     figure.tight_layout()
-    figure.savefig(folder / f"{name}.png", dpi=110)
+    figure.savefig(folder / f"{name}.png", dpi=DPI)
     plt.close(figure)
     return f"![{name}]({prefix}/{name}.png)"
 
@@ -33,7 +52,7 @@ def figure_bass_curves(results: Results, folder: Path, prefix: str) -> str:
     import matplotlib.pyplot as plt
 
     pairs = list(results.curves)
-    figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), squeeze=False)
+    figure, axes = plt.subplots(1, len(pairs), figsize=(4.6 * len(pairs), 4.0), squeeze=False)
     n = max(results.plan.sizes)
     for ax, (p, q) in zip(axes[0], pairs, strict=True):
         share = results.curves[(p, q)]
@@ -42,8 +61,8 @@ def figure_bass_curves(results: Results, folder: Path, prefix: str) -> str:
         ax.plot(t, share, "o", ms=3, color="#1f77b4", label=f"model, N={n:,}, seed 0")
         ax.plot(t, bass_discrete(p, q, t[-1]), "-", color="black", lw=1.2, label="discrete Bass recursion")
         ax.plot(fine, bass_continuous(p, q, fine), "--", color="#d62728", lw=1.2, label="continuous closed form")
-        ax.set(title=f"p = {p}, q = {q}", xlabel="step", ylabel="adopter share F(t)", ylim=(0, 1.02))
-    axes[0][0].legend(fontsize=8, loc="lower right")
+        ax.set(title=f"p = {p}, q = {q}", xlabel="step (day)", ylabel="adopter share F(t)", ylim=(0, 1.02))
+    axes[0][0].legend(loc="lower right")
     return save_figure(figure, folder, "bass_curves", prefix)
 
 
@@ -51,16 +70,17 @@ def figure_bass_error(table: pd.DataFrame, folder: Path, prefix: str) -> str:
     """Mean maximum error against N on log axes, with the linear-noise sd and a slope of -1/2."""
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(5.6, 4))
+    figure, ax = plt.subplots(figsize=(6.4, 4.6))
     for (p, q), group in table.groupby(["p", "q"], sort=False):
         line = ax.errorbar(group["customers"], group["max_error"], yerr=group["sd"].fillna(0), marker="o",
                            capsize=3, label=f"p={p}, q={q}")
         ax.plot(group["customers"], group["expected_sd"], ":", color=line[0].get_color())
     sizes = np.array(sorted(table["customers"].unique()), float)
     ax.plot(sizes, table["max_error"].max() * np.sqrt(sizes[0] / sizes), "k--", lw=1, label="slope -1/2")
-    ax.set(xscale="log", yscale="log", xlabel="population N", ylabel="max |model - discrete Bass|",
+    ax.set(xscale="log", yscale="log", xlabel="population N (people)",
+           ylabel="max |model - discrete Bass| (share)",
            title="Error shrinks like 1/sqrt(N)\n(dotted: linear-noise standard deviation)")
-    ax.legend(fontsize=8)
+    ax.legend()
     return save_figure(figure, folder, "bass_error", prefix)
 
 
@@ -69,41 +89,43 @@ def figure_networks(curves: pd.DataFrame, folder: Path, prefix: str) -> str:
     import matplotlib.pyplot as plt
 
     pairs = list(dict.fromkeys(zip(curves["p"], curves["q"], strict=True)))
-    figure, axes = plt.subplots(1, len(pairs), figsize=(5.2 * len(pairs), 3.8), squeeze=False)
+    figure, axes = plt.subplots(1, len(pairs), figsize=(6.0 * len(pairs), 4.4), squeeze=False)
     for ax, (p, q) in zip(axes[0], pairs, strict=True):
         group = curves[(curves["p"] == p) & (curves["q"] == q)]
         for label, curve in group.groupby("network", sort=False):
-            ax.plot(curve["step"], curve["share"], lw=2 if label == "complete" else 1.3, label=label)
+            ax.plot(curve["step"], curve["share"], lw=2 if label == "complete" else 1.3,
+                    label=label.replace(" (", "\n("))
         steps = int(group["step"].max())
         slowest = group.groupby("step")["share"].min()
         done = slowest.index[slowest.to_numpy() >= 0.995]
         ax.plot(np.arange(steps + 1), bass_discrete(p, q, steps), "k:", lw=1, label="discrete Bass")
-        ax.set(title=f"p = {p}, q = {q}", xlabel="step", ylabel="adopter share", ylim=(0, 1.02),
+        ax.set(title=f"p = {p}, q = {q}", xlabel="step (day)", ylabel="adopter share", ylim=(0, 1.02),
                xlim=(0, min(steps, int(done[0]) + 5) if len(done) else steps))
-    axes[0][0].legend(fontsize=7, loc="lower right")
+    axes[0][0].legend(loc="lower right", fontsize=MIN_FONT)
     return save_figure(figure, folder, "bass_networks", prefix)
 
 
 def figure_word_of_mouth(wom: pd.DataFrame, folder: Path, prefix: str) -> str:
-    """Praise per warning by company and for the market (log scale), against 3:1."""
+    """Praise per warning by company and for the market, against the published 2:1 to 4:1 (about 3:1)."""
     import matplotlib.pyplot as plt
 
     totals = wom.groupby("company", sort=False)[["praise", "warnings"]].sum()
-    totals.loc["market"] = totals.sum()
+    totals.loc["whole market"] = totals.sum()
     ratio = totals["praise"] / totals["warnings"].replace(0, np.nan)
     finite = ratio[np.isfinite(ratio) & (ratio > 0)]
-    low = min(float(finite.min()) if len(finite) else 1.0, 3.0) / 3
-    high = max(float(finite.max()) if len(finite) else 1.0, 3.0) * 4
-    figure, ax = plt.subplots(figsize=(5.6, 3.8))
+    low = min(float(finite.min()) if len(finite) else 1.0, 2.0) / 2
+    high = max(float(finite.max()) if len(finite) else 1.0, 4.0) * 3
+    figure, ax = plt.subplots(figsize=(6.8, 4.4))
     colours = ["#888888"] * (len(ratio) - 1) + ["#1f77b4"]
-    ax.bar(ratio.index, ratio.fillna(low).clip(lower=low), color=colours)
+    ax.axhspan(2, 4, color="#d62728", alpha=0.12, label="published band 2:1 to 4:1")
     ax.axhline(3, color="#d62728", ls="--", label="East, Hammond & Wright (2007): about 3:1")
+    ax.bar(ratio.index, ratio.fillna(low).clip(lower=low), color=colours)
     for x, value in enumerate(ratio):
         text = "no warnings" if not np.isfinite(value) else f"{value:.1f}:1"
-        ax.text(x, low * 1.1 if not np.isfinite(value) else value * 1.1, text, ha="center", va="bottom", fontsize=8)
-    ax.set(ylabel="praise per warning (log scale)", yscale="log", ylim=(low, high),
-           title="Positive vs negative word of mouth (baseline)")
-    ax.legend(fontsize=8, loc="upper right")
+        ax.text(x, low * 1.1 if not np.isfinite(value) else value * 1.08, text, ha="center", va="bottom")
+    ax.set(ylabel="messages of praise per warning\n(log scale)", yscale="log", ylim=(low, high),
+           xlabel="company the messages are about", title="Positive vs negative word of mouth (baseline)")
+    ax.legend(loc="upper left")
     return save_figure(figure, folder, "word_of_mouth_ratio", prefix)
 
 
@@ -111,29 +133,40 @@ def figure_recovery(paths: dict, design: RecoveryDesign, folder: Path, prefix: s
     """Each recovery group's mean bond minus its twin's, step by step, with the outages marked."""
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(7, 4))
+    figure, ax = plt.subplots(figsize=(8.4, 5.0))
+    styles = {"one failure, good handling": ("black", "-", 2.4),
+              "one failure, recovered at first contact": ("#2ca02c", "-", 1.6),
+              "two failures, good handling": ("#555555", "--", 1.4),
+              "two failures, both recovered at first contact": ("#98df8a", "--", 1.6),
+              "one failure, poor handling": ("#d62728", ":", 1.6)}
     for label, path in paths.items():
-        ax.plot(np.arange(1, path.size + 1), path, label=label)
+        colour, style, width = styles.get(label, (None, "-", 1.2))
+        shown = f"{label} (all hit: the headline)" if label == "one failure, good handling" else label
+        ax.plot(np.arange(1, path.size + 1), path, color=colour, ls=style, lw=width, label=shown)
     ax.axhline(0, color="black", lw=0.8)
     for at in (design.first, design.second):
         ax.axvline(at, color="grey", ls=":", lw=1)
-    ax.set(xlabel="step", ylabel="bond minus twin's bond (no outage)",
-           title="Recovery twins under common random numbers (dotted: outages)")
-    ax.legend(fontsize=7)
+    ax.set(xlabel="step (day, after the burn-in)", ylabel="mean bond minus the twin's bond\n(bond scale -1 to 1)",
+           title="Recovery twins under common random numbers (dotted lines: outages)")
+    ax.legend(loc="lower left")
     return save_figure(figure, folder, "recovery_paradox", prefix)
 
 
 def figure_tarp(tarp: pd.DataFrame, horizon: int, folder: Path, prefix: str) -> str:
-    """Retention by TARP group with 95% intervals."""
+    """Retention a horizon after a first failure by TARP group, with 95% intervals and TARP's figures."""
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.bar(range(len(tarp)), tarp["retention"], yerr=tarp["ci95"], capsize=4,
-           color=["#888888", "#d62728", "#2ca02c", "#1f77b4"])
-    ax.set_xticks(range(len(tarp)), [g.replace(", ", ",\n") for g in tarp["group"]], fontsize=8)
-    low = max(0.0, float(np.nanmin(tarp["retention"] - tarp["ci95"])) - 0.05)
-    ax.set(ylabel=f"stayed with the company {horizon} steps", ylim=(low, 1),
-           title="Loyalty after a failure, by complaint handling\n(TARP expects rising from left to right)")
+    figure, ax = plt.subplots(figsize=(8.0, 4.8))
+    x = np.arange(len(tarp))
+    ax.bar(x - 0.18, tarp["retention"], width=0.36, yerr=tarp["ci95"], capsize=4,
+           color=["#888888", "#d62728", "#2ca02c", "#1f77b4"], label=f"model: still a customer {horizon} days on")
+    if list(tarp["group"]) == list(TARP_GROUPS):
+        ax.bar(x + 0.18, TARP_PUBLISHED, width=0.36, color="white", edgecolor="black", hatch="//",
+               label="TARP: would buy again (problems over $100)")
+    ax.set_xticks(x, [g.replace(", ", ",\n") for g in tarp["group"]])
+    ax.set(ylabel="share of customers", ylim=(0, 1.05),
+           title="Loyalty a year after a problem, by how the complaint went")
+    ax.legend(loc="upper left")
     return save_figure(figure, folder, "complaint_loyalty", prefix)
 
 
@@ -143,7 +176,7 @@ def figure_property(demo, folder: Path, prefix: str) -> str | None:
 
     if demo.plot is None:
         return None
-    figure, ax = plt.subplots(figsize=(6, 3.8))
+    figure, ax = plt.subplots(figsize=(7.0, 4.4))
     try:
         demo.plot(ax)
     except Exception as error:  # a broken plot is reported in the text

@@ -76,8 +76,9 @@ def load_policies(path: str | Path, markets: list[Scenario]) -> PolicySet:
 
     Raises ScenarioError with one line naming the file, the line and the key path.
     """
+    path = scenarios.find(path, "policies file", folder="policies")
     source = str(path)
-    raw, lines = _read_policies_yaml(Path(path))
+    raw, lines = _read_policies_yaml(path)
     policy_set = _parse_policies(raw, lines, source)
     for market in markets:
         policy_set.resolved[market.name] = {name: apply_policy(market, policy, source, len(markets) > 1)

@@ -55,8 +55,12 @@ class _Where:
 
 
 def load(path: str | Path) -> Sweep:
-    """Read and validate a sweep file and compute its design; raises SweepError (one line)."""
-    path = Path(path)
+    """Read and validate a sweep file (a path or a bundled name such as `price_grid`) and compute its design;
+    raises SweepError (one line)."""
+    try:
+        path = scenarios.find(path, "sweep", folder="sweeps")
+    except ScenarioError as error:
+        raise SweepError(str(error)) from None
     source = str(path)
     raw, origins = read_yaml_file(path, "sweep", "a mapping of sweep keys ('scenario:', 'parameters:', "
                                             "'design:', 'outputs:')", SweepError)
@@ -83,6 +87,7 @@ def load(path: str | Path) -> Sweep:
         design=_design(where, raw["design"]),
         replications=_replications(where, raw.get("replications", 1)),
         outputs=[], description=str(raw.get("description", "")), settings=settings, base_data=base.data)
+    _check_design_size(where, sweep)
     sweep.points = design_points(sweep)
     steps = _check_points(where, sweep)
     sweep.outputs = _outputs(where, raw["outputs"], base, steps, [p.path for p in sweep.parameters])
@@ -245,6 +250,23 @@ def _design(where: _Where, raw: Any) -> dict:
 
 def _replications(where: _Where, raw: Any) -> int:
     return where.leaf(raw, params.P(1, "int", "", "", 1, 100_000), ("replications",))
+
+
+MAX_POINTS = 100_000  # every point is validated before anything runs: a bigger design is a mistake, not a plan
+
+
+def _check_design_size(where: _Where, sweep: Sweep) -> None:
+    """Refuse a design too big to validate and run, before building it (a grid's size is a product)."""
+    kind = sweep.design["kind"]
+    if kind == "grid":
+        points = 1
+        for p in sweep.parameters:
+            points *= len(p.values) if p.values is not None else (p.levels or sweep.design.get("levels", 5))
+    else:
+        points = sweep.design["samples"] * ((len(sweep.parameters) + 2) if kind == "sobol" else 1)
+    if points > MAX_POINTS:
+        raise where.error(("design",), f"the design has {points:,} points; expected at most {MAX_POINTS:,} "
+                          "(fewer levels, samples or parameters)")
 
 
 def _check_points(where: _Where, sweep: Sweep) -> int:
