@@ -21,6 +21,8 @@ def main(args) -> int:
     print("Order of mechanisms in one step:")
     for number, (name, module) in enumerate(STEP_ORDER, start=1):
         print(f"  {number:2d}. {name:<14} {_first_line(module)}")
+    print("Before step 0 the same steps run `burn_in` times without being recorded or counted, so every run\n"
+          "starts from the market at rest (interventions act from step 0; see sim.model.EngagementModel.burn_in).")
     sections = [("", params.SCHEMA), ("companies.NAME.", params.COMPANY), ("interventions[].", params.INTERVENTION)]
     if args.markdown:
         print("\n| key | default | unit | meaning |\n| --- | --- | --- | --- |")
