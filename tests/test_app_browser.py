@@ -28,9 +28,13 @@ import pytest
 from matplotlib.text import Text
 
 from sim import scenario as scenarios
-from sim.app import figures
 from sim.app import model as classroom
-from sim.app.page import model_params
+from sim.app.controls import model_params
+from sim.app.figure_style import LEVEL_NAMES, LEVEL_RGBA
+from sim.app.network_layout import network_layout
+from sim.app.network_picture import layout_pixels, network_figure, node_pixels, pick_customer, shown_customers
+from sim.app.png_frames import figure_png, smallest_text_px
+from sim.app.time_plots import customer_figure, event_notes, levels_figure, shares_figure, time_extent
 from sim.levels import COLOURS, LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +79,7 @@ def test_buttons_make_valid_interventions_that_start_next_step_and_end():
         model.step()
     assert model.market.outage_share[focal] == 0  # the outage ended at step 5
     assert model.params["interventions"] == []  # the scenario as resolved is untouched
-    assert "outage, days 2&ndash;4" in figures.event_notes(model)
+    assert "outage, days 2&ndash;4" in event_notes(model)
 
 
 def test_a_bad_button_intervention_is_refused_like_a_bad_scenario_line():
@@ -116,13 +120,13 @@ def test_sliders_also_work_on_a_scenario_with_interventions():
 
 def test_network_layout_is_computed_once_and_figures_update_in_place():
     model = classroom.ClassroomModel(**SMALL)
-    positions, edges = figures.network_layout(model.market.network)
+    positions, edges = network_layout(model.market.network)
     assert positions.shape == (120, 2) and positions.min() >= 0 and positions.max() <= 1
-    assert figures.network_layout(model.market.network)[0] is positions  # cached
-    figure = figures.network_figure(model, legend=False)
-    levels = figures.levels_figure(model)
+    assert network_layout(model.market.network)[0] is positions  # cached
+    figure = network_figure(model, legend=False)
+    levels = levels_figure(model)
     model.step()
-    assert figures.network_figure(model, figure) is figure and figures.levels_figure(model, levels) is levels
+    assert network_figure(model, figure) is figure and levels_figure(model, levels) is levels
     line = levels.live["lines"]["focal", "indifferent"]
     assert len(line.get_xdata()) == 2
 
@@ -134,10 +138,10 @@ def test_time_axes_grow_with_the_run():
         if day:
             model.step()
         if day in (0, 10, 30, 31, 61, 200, 241, 365):
-            ends[day] = figures.time_extent(model)
+            ends[day] = time_extent(model)
             if day in (10, 200):
-                figure = figures.levels_figure(model)
-                figures.figure_png(figure)
+                figure = levels_figure(model)
+                figure_png(figure)
                 assert figure.live["axes"][0].get_xlim() == (0, ends[day])
     # 30 days at first (not 365: the first days fill the plot), doubled as the run passes the end
     assert ends == {0: 30, 10: 30, 30: 30, 31: 60, 61: 120, 200: 240, 241: 365, 365: 365}
@@ -149,17 +153,17 @@ def test_every_text_of_every_picture_is_at_least_14_px():
         model.step()
     classroom.outage(model)
     model.step()
-    pictures = {"network": figures.network_figure(model, legend=True), "levels": figures.levels_figure(model),
-                "shares": figures.shares_figure(model), "customer": figures.customer_figure(model, 5)}
+    pictures = {"network": network_figure(model, legend=True), "levels": levels_figure(model),
+                "shares": shares_figure(model), "customer": customer_figure(model, 5)}
     for name, figure in pictures.items():
-        figures.figure_png(figure)
+        figure_png(figure)
         texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
         assert texts, name
         assert min(t.get_fontsize() for t in texts) >= MIN_TEXT_PX, name  # points, = pixels at 72 dpi
-        assert figures.smallest_text_px(figure) >= MIN_TEXT_PX, name
+        assert smallest_text_px(figure) >= MIN_TEXT_PX, name
     # at twice the pixel density (a "retina" screen), twice the image pixels: the same CSS size
-    sharp = figures.levels_figure(model, size=(7.0, 3.2), dpi=144)
-    figures.figure_png(sharp)
+    sharp = levels_figure(model, size=(7.0, 3.2), dpi=144)
+    figure_png(sharp)
     assert sharp.live["text_px"] >= 2 * MIN_TEXT_PX
 
 
@@ -170,9 +174,9 @@ def test_event_numbers_on_the_plots_do_not_overlap():
                    classroom.competitor_promotion):
         action(model)
         model.step()
-    for draw in (figures.levels_figure, figures.shares_figure):
+    for draw in (levels_figure, shares_figure):
         figure = draw(model, size=(6.5, 3.0))
-        figures.figure_png(figure)
+        figure_png(figure)
         renderer = figure.canvas.get_renderer()
         for ax in figure.live["axes"]:
             boxes = [t.get_window_extent(renderer) for t in ax.texts]
@@ -184,9 +188,9 @@ def test_event_numbers_on_the_plots_do_not_overlap():
 
 def test_a_click_near_a_dot_picks_that_customer_and_empty_space_picks_nobody():
     model = classroom.ClassroomModel(**SMALL)
-    figure = figures.network_figure(model, size=(5.0, 5.0), dpi=144)
-    figures.figure_png(figure)
-    shown, xy = figures.node_pixels(figure)
+    figure = network_figure(model, size=(5.0, 5.0), dpi=144)
+    figure_png(figure)
+    shown, xy = node_pixels(figure)
     # the pixels the page computes (and its canvas draws at) are where matplotlib draws the dots
     drawn = figure.live["ax"].transData.transform(figure.live["positions"][shown].astype(float))
     assert np.allclose(xy[:, 0], drawn[:, 0]) and np.allclose(xy[:, 1], figure.bbox.height - drawn[:, 1])
@@ -195,9 +199,9 @@ def test_a_click_near_a_dot_picks_that_customer_and_empty_space_picks_nobody():
         x, y = xy[list(shown).index(index)]
         nearest = np.argsort(((xy - (x, y)) ** 2).sum(1))[1]
         gap = np.hypot(*(xy[nearest] - (x, y)))
-        picked = figures.pick_customer(figure, x + min(3.0, gap / 3), y)  # a little beside the centre
+        picked = pick_customer(figure, x + min(3.0, gap / 3), y)  # a little beside the centre
         assert picked == index
-    assert figures.pick_customer(figure, 1.0, 1.0) is None  # the corner: the layout keeps a margin there
+    assert pick_customer(figure, 1.0, 1.0) is None  # the corner: the layout keeps a margin there
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -213,7 +217,7 @@ def test_app_command_refuses_bad_input_in_one_line(arguments, message):
 
 
 def test_network_colours_are_the_level_colours_of_the_plots():
-    assert np.allclose(figures.LEVEL_RGBA[figures.LEVEL_NAMES.index("hostile")][:3],
+    assert np.allclose(LEVEL_RGBA[LEVEL_NAMES.index("hostile")][:3],
                        [int(COLOURS["hostile"][i:i + 2], 16) / 255 for i in (1, 3, 5)])
 
 
@@ -483,11 +487,11 @@ def test_page_fits_a_projector(page, app, width, height):
 def test_clicking_the_network_selects_that_customer(page, app):
     # The same market as the page's (same scenario and seed), to know where its dots are drawn.
     model = classroom.ClassroomModel(**model_params())
-    positions, _ = figures.network_layout(model.market.network)
+    positions, _ = network_layout(model.market.network)
     canvas = page.locator(".sim-network canvas")
     side, shown_width = canvas.evaluate("c => [parseInt(c.dataset.side), c.clientWidth]")
-    shown = figures.shown_customers(model.state.n)
-    xy = figures.layout_pixels(positions[shown], side, side) * shown_width / side
+    shown = shown_customers(model.state.n)
+    xy = layout_pixels(positions[shown], side, side) * shown_width / side
     # the dot furthest from its nearest neighbour: a click on it cannot be mistaken for another
     distance = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     np.fill_diagonal(distance, np.inf)
@@ -498,7 +502,7 @@ def test_clicking_the_network_selects_that_customer(page, app):
     # The browser drew a dot there: the pixel has one of the level colours (not the white ground or an edge).
     drawn = canvas.evaluate("(c, p) => [...c.getContext('2d').getImageData(p[0] * c.width / c.clientWidth, "
                             "p[1] * c.width / c.clientWidth, 1, 1).data]", [x, y])
-    assert np.abs(figures.LEVEL_RGBA[:, :3] * 255 - drawn[:3]).max(1).min() <= 12, drawn
+    assert np.abs(LEVEL_RGBA[:, :3] * 255 - drawn[:3]).max(1).min() <= 12, drawn
     canvas.click(position={"x": x + 2, "y": y - 1})  # a little beside the centre, as a hand would
     page.locator(".sim-customer").get_by_text(f"Customer {target}", exact=True).wait_for(timeout=10_000)
     assert int(page.locator(".sim-pick input").input_value()) == target

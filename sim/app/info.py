@@ -1,6 +1,6 @@
 """The Info tab's text, in the style of NetLogo's: what it is, how it works, things to notice, things to try.
 
-INFO is Markdown; the page (sim.app.page) shows it as it is. Its two tables are filled in here: the
+INFO is Markdown; the Info tab (sim.app.info_tab) shows it as it is. Its two tables are filled in here: the
 five levels, each with a dot in its colour on the plots, and the mechanisms, each with what to
 notice and what to try in the app. The text names the app's sliders and buttons (sim.app.model), so
 rename them in both places.
