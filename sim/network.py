@@ -71,7 +71,7 @@ class Network:
         return graph
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _neighbour_lists(n, sources, targets):
     """Undirected edges to sorted, duplicate-free neighbour lists (counting sort; self-loops dropped)."""
     start = np.zeros(n + 1, np.int64)
@@ -92,9 +92,20 @@ def _neighbour_lists(n, sources, targets):
     indptr = np.zeros(n + 1, np.int64)
     write = 0
     for i in range(n):
-        row = np.sort(indices[start[i]:start[i + 1]])
+        lo, hi = start[i], start[i + 1]
+        if hi - lo > 32:
+            indices[lo:hi].sort()
+        else:  # rows are short: an insertion sort in place, without allocating a sorted copy per person
+            for k in range(lo + 1, hi):
+                value = indices[k]
+                j = k - 1
+                while j >= lo and indices[j] > value:
+                    indices[j + 1] = indices[j]
+                    j -= 1
+                indices[j + 1] = value
         last = -1
-        for value in row:
+        for k in range(lo, hi):  # compacting in place: the write position never passes the read position
+            value = indices[k]
             if value != last:
                 indices[write] = value
                 write += 1

@@ -16,12 +16,26 @@ from .levels import PROSPECT
 F32 = np.float32
 
 
+# Set-up draws big populations in blocks of this many values, straight into the float32 arrays: the same
+# values in the same order as one call (each draw takes the generator's next numbers), without a float64
+# temporary the size of the population (tests/test_model.py checks the bytes).
+BLOCK = 1 << 16
+
+
+def _blocks(n: int):
+    for low in range(0, n, BLOCK):
+        yield low, min(low + BLOCK, n)
+
+
 def beta_trait(rng: np.random.Generator, n: int, mean: float, spread: float) -> np.ndarray:
     """Traits on 0..1 drawn from a Beta distribution with the given mean and standard deviation."""
     if spread <= 0 or mean in (0.0, 1.0):
         return np.full(n, mean, dtype=F32)
     concentration = mean * (1 - mean) / spread**2 - 1
-    return rng.beta(mean * concentration, (1 - mean) * concentration, n).astype(F32)
+    out = np.empty(n, F32)
+    for low, high in _blocks(n):
+        out[low:high] = rng.beta(mean * concentration, (1 - mean) * concentration, high - low)
+    return out
 
 
 @dataclass
@@ -74,30 +88,44 @@ class CustomerState:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
+def field_names() -> tuple[str, ...]:
+    """The arrays of a CustomerState, in order."""
+    return tuple(f.name for f in fields(CustomerState))
+
+
 def choose_companies(fit: np.ndarray, shares: np.ndarray, sharpness: float, draw: np.ndarray) -> np.ndarray:
     """Starting companies: each company gets its `initial_share` of the people, and people are more
     likely to be with brands that fit them (a logit on fit, as switchers choose), so the population
     starts near the sorting that years of switching would bring about. The share of nobody's customers
     (prospects) is 1 - sum(shares). Weights are scaled until every company's expected share is met."""
+    from .kernels import compiled
+
     n, companies = fit.shape
-    pull = np.exp(sharpness * (fit - fit.max(axis=1, keepdims=True))).astype(np.float64)
+    pull = np.empty((companies, n))  # company by company, as the compiled rounds read it
+    for low, high in _blocks(n):
+        block = fit[low:high]
+        pull[:, low:high] = np.exp(sharpness * (block - block.max(axis=1, keepdims=True))).T
     weights = np.append(shares.astype(np.float64), max(1.0 - shares.sum(), 0.0))
     scale = np.ones(companies + 1)
-    for _ in range(50):  # iterative proportional fitting of the column sums
-        p = np.hstack([pull, np.ones((n, 1))]) * scale
-        p /= p.sum(axis=1, keepdims=True)
-        expected = p.mean(axis=0)
+    # iterative proportional fitting of the column sums: p = [pull, 1] x scale, rows normalised; the
+    # compiled rounds do NumPy's arithmetic in NumPy's order without its (n, companies) temporaries
+    for _ in range(49):
+        expected = compiled.share_fitting(pull, scale)
         scale *= np.where(expected > 0, weights / np.maximum(expected, 1e-12), 0.0)
-    cumulative = np.cumsum(p, axis=1)
-    return np.minimum((draw[:, None] >= cumulative).sum(axis=1), companies).astype(np.int8)
+    # the 50th round's p decides (its scale update does not)
+    return compiled.pick_companies(pull, scale, draw.astype(np.float64))
 
 
 def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_quality: np.ndarray) -> CustomerState:
     """Draw the population: traits, brand fit, starting companies and starting scores.
 
     People identify with each brand as well as it fits them, and start with the bond that identification
-    gives (under their trust's ceiling); the burn-in (sim.model) then brings the market to rest.
+    gives (under their trust's ceiling); the burn-in (sim.model) then brings the market to rest. The draws
+    come from `rng` in a fixed order; the starting companies (`choose_companies`, which draws nothing once
+    its uniforms are drawn) are computed on another thread meanwhile.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     n = scenario["customers"]
     traits = scenario["traits"]
     initial = scenario["initial"]
@@ -107,43 +135,64 @@ def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_q
     shares = np.array([c["initial_share"] for c in companies])
     appeal = np.array([c["appeal"] for c in companies] + [0.0], F32)
     spread = scenario["identification"]["fit_spread"]
-    fit = np.clip(appeal[None, :] + spread * rng.standard_normal((n, n_companies + 1)), -1, 1).astype(F32)
+    fit = np.empty((n, n_companies + 1), F32)
+    for low, high in _blocks(n):
+        fit[low:high] = np.clip(appeal[None, :] + spread * rng.standard_normal((high - low, n_companies + 1)), -1, 1)
     fit[:, no_company] = 0
-    company = choose_companies(fit[:, :n_companies], shares, scenario["switching"]["choice_sharpness"],
-                               rng.random(n))
+    with ThreadPoolExecutor(1, thread_name_prefix="sim-companies") as pool:
+        chosen = pool.submit(choose_companies, fit[:, :n_companies], shares, scenario["switching"]["choice_sharpness"],
+                             rng.random(n))
+        trust = beta_trait(rng, n * (n_companies + 1), initial["trust"]["mean"], initial["trust"]["spread"])
+        trust = trust.reshape(n, n_companies + 1)
+        trust[:, no_company] = 0
+        trust_rate = np.empty(n, F32)
+        for low, high in _blocks(n):
+            trust_rate[low:high] = np.clip(traits["trust_rate"]["mean"] + traits["trust_rate"]["spread"]
+                                           * rng.standard_normal(high - low), 0, None)
+        introversion = beta_trait(rng, n, **traits["introversion"])
+        price_sensitivity = beta_trait(rng, n, **traits["price_sensitivity"])
+        complaint_propensity = beta_trait(rng, n, **traits["complaint_propensity"])
+        adaptation_rate = beta_trait(rng, n, **traits["adaptation_rate"])
+        relationships = np.empty(n, np.int8)
+        for low, high in _blocks(n):
+            relationships[low:high] = np.minimum(rng.poisson(traits["relationships"]["mean"], high - low), 127)
+        enrolment = np.empty((n, 3), F32)
+        for low, high in _blocks(n):
+            enrolment[low:high] = rng.random((high - low, 3), dtype=F32)
+        outage_draw = rng.random(n, dtype=F32)
+        tenure_draw = rng.integers(0, 3 * 365, n)  # one call: bounded integers buffer within a call
+        company = chosen.result()
     has = company < no_company
-
-    trust = beta_trait(rng, n * (n_companies + 1), initial["trust"]["mean"], initial["trust"]["spread"])
-    trust = trust.reshape(n, n_companies + 1)
-    trust[:, no_company] = 0
     identification = fit.copy()
-    rows = np.flatnonzero(has)
-    bond = np.zeros(n, F32)
-    bond[rows] = np.clip(scenario["bond"]["identification_weight"] * identification[rows, company[rows]], -1, 1)
-    trust_rate = np.clip(traits["trust_rate"]["mean"] + traits["trust_rate"]["spread"]
-                         * rng.standard_normal(n), 0, None).astype(F32)
+    # the identification with one's company (nobody's customers: the last column, 0, so their bond is 0)
+    own = np.take_along_axis(identification, company[:, None].astype(np.intp), axis=1)[:, 0]
+    bond = np.clip(scenario["bond"]["identification_weight"] * own, -1, 1)
+    del own
+    tenure = tenure_draw.astype(np.int32)  # below 3 x 365: the same numbers
+    tenure[~has] = 0
+    del tenure_draw
     quality = np.append(company_quality, 0.0).astype(F32)
 
     state = CustomerState(
-        introversion=beta_trait(rng, n, **traits["introversion"]),
-        price_sensitivity=beta_trait(rng, n, **traits["price_sensitivity"]),
+        introversion=introversion,
+        price_sensitivity=price_sensitivity,
         trust_rate=trust_rate,
-        complaint_propensity=beta_trait(rng, n, **traits["complaint_propensity"]),
-        adaptation_rate=beta_trait(rng, n, **traits["adaptation_rate"]),
-        relationships=np.minimum(rng.poisson(traits["relationships"]["mean"], n), 127).astype(np.int8),
-        enrolment=rng.random((n, 3), dtype=F32),
-        outage_draw=rng.random(n, dtype=F32),
+        complaint_propensity=complaint_propensity,
+        adaptation_rate=adaptation_rate,
+        relationships=relationships,
+        enrolment=enrolment,
+        outage_draw=outage_draw,
         company=company,
         bond=bond,
         anger=np.zeros(n, F32),
-        expectation=quality[company].copy(),
+        expectation=quality[company],
         peak=np.zeros(n, F32),
         end=np.zeros(n, F32),
         participation=np.zeros(n, F32),
         appreciation=np.zeros(n, F32),
         sensation=np.zeros(n, F32),
         advocacy=np.zeros(n, F32),
-        tenure=np.where(has, rng.integers(0, 3 * 365, n), 0).astype(np.int32),
+        tenure=tenure,
         failures=np.zeros(n, F32),  # recent failures, fading
         complaint_open=np.zeros(n, bool),
         complaint_wait=np.zeros(n, np.int16),

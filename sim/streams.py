@@ -1,44 +1,33 @@
 """Random streams: one per mechanism and step, so policies can be compared under common random numbers.
 
-Each mechanism asks for its stream at each step and draws full arrays (one value per customer),
-whether or not every customer uses its value. A draw therefore depends only on (run seed, mechanism,
-step, customer), never on what another mechanism did or how many draws it made: a policy that
-changes one lever leaves every other draw as it was (as in Starsim). A mechanism with nothing to do
-in a step (no open complaints, no programme running) may skip its draw: no other stream notices.
+Each mechanism asks for its stream at each step. The reference mechanisms draw full arrays (one value
+per customer) whether or not every customer uses its value; the fused step (sim.fused) computes only
+the values it uses. Both give the same numbers, because the stream is counter-based: value k of a
+stream is SplitMix64(key + (k + 1) x golden ratio), which can be computed on its own. A draw therefore
+depends only on (run seed, mechanism, step, position), never on what another mechanism did or how many
+draws it made: a policy that changes one lever leaves every other draw as it was (as in Starsim). A
+mechanism with nothing to do in a step (no open complaints, no programme running) may skip its draw:
+no other stream notices.
 
-The key of a stream comes from NumPy's SeedSequence (run entropy, mechanism name, step). Its values
-are the SplitMix64 sequence from that key (the generator behind Java's SplittableRandom, which passes
-BigCrush), filled by a numba loop: several times faster than a NumPy Generator for the
-single-precision arrays the mechanisms use, with no generator object to build each step.
-Set-up (population, network) uses ordinary NumPy Generators from the same keys (`generator`).
+The key of a stream comes from NumPy's SeedSequence (run entropy, mechanism name, step), computed by a
+compiled copy of its hash (sim.kernels.compiled.stream_keys, checked against NumPy in
+tests/test_streams.py) because a step needs a key for each mechanism. SplitMix64 is the generator
+behind Java's SplittableRandom (passes BigCrush). Set-up (population, network) uses ordinary NumPy
+Generators from the same seed (`generator`). Nothing here imports numba until a value is drawn.
 """
 
 from __future__ import annotations
 
 import zlib
 
-import numba
 import numpy as np
 
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
 PARALLEL_FROM = 200_000
 
 
-def _fill(flat, key):
-    """flat[i] = the i-th SplitMix64 output for `key`, as a float32 uniform on [0, 1)."""
-    scale = np.float32(1.0 / 16777216.0)
-    for i in numba.prange(flat.size):
-        z = key + np.uint64(i + 1) * GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * MIX1
-        z = (z ^ (z >> np.uint64(27))) * MIX2
-        z = z ^ (z >> np.uint64(31))
-        flat[i] = np.float32(np.int32(z >> np.uint64(40))) * scale  # 24 bits, via int32 (fast to convert)
-
-
-_fill_serial = numba.njit(cache=True, nogil=True)(_fill)
-_fill_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_fill)
+def crc(name: str) -> int:
+    """The spawn word of a stream name."""
+    return zlib.crc32(name.encode())
 
 
 class Stream:
@@ -49,8 +38,11 @@ class Stream:
 
     def uniform(self, shape) -> np.ndarray:
         """A full array of float32 uniforms on [0, 1); the same shape always gives the same values."""
+        from .kernels import compiled
+
         out = np.empty(shape, np.float32)
-        (_fill_parallel if out.size >= PARALLEL_FROM else _fill_serial)(out.reshape(-1), self.key)
+        fill = compiled.fill_uniform_threaded if out.size >= PARALLEL_FROM else compiled.fill_uniform
+        fill(out.reshape(-1), self.key)
         return out
 
 
@@ -59,13 +51,31 @@ class Streams:
 
     def __init__(self, root_entropy: int):
         self.root_entropy = int(root_entropy)
+        if not 0 <= self.root_entropy < 2**128:
+            raise ValueError("root entropy must be a non-negative integer below 2**128")
+        words = [(self.root_entropy >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
+        self._root_words = np.array(words, np.uint64)  # SeedSequence's entropy, padded to its pool of 4 words
+        self._crcs: dict[tuple, np.ndarray] = {}
 
     def _sequence(self, name: str, step: int) -> np.random.SeedSequence:
-        return np.random.SeedSequence(self.root_entropy, spawn_key=(zlib.crc32(name.encode()), int(step)))
+        return np.random.SeedSequence(self.root_entropy, spawn_key=(crc(name), int(step)))
+
+    def keys(self, names, steps) -> np.ndarray:
+        """Keys of the streams of `names` at each of `steps`: an array [step, name] of uint64."""
+        from .kernels import compiled
+
+        steps = np.asarray(steps, np.int64).reshape(-1)
+        if steps.size and (steps.min() < 0 or steps.max() >= 2**32):
+            raise ValueError("stream steps must be in 0 .. 2**32 - 1")
+        names = tuple(names)
+        crcs = self._crcs.get(names)
+        if crcs is None:
+            crcs = self._crcs[names] = np.array([crc(name) for name in names], np.uint64)
+        return compiled.stream_keys(self._root_words, crcs, steps.astype(np.uint64))
 
     def stream(self, name: str, step: int) -> Stream:
         """The stream a mechanism draws its per-step arrays from."""
-        return Stream(int(self._sequence(name, step).generate_state(1, np.uint64)[0]))
+        return Stream(int(self.keys((name,), (step,))[0, 0]))
 
     def generator(self, name: str, step: int) -> np.random.Generator:
         """A NumPy Generator for set-up work that needs other distributions (population, network)."""

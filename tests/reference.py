@@ -31,3 +31,67 @@ def leaving_pressure(state, market, params, promotion_draw: np.ndarray):
     cost = 1 + s["participation_lock"] * state.participation + s["advocacy_lock"] * np.log1p(state.advocacy)
     pressure = np.where(has, pressure / cost, 0)
     return pressure, offer, sensitivity
+
+
+def create_population(scenario: dict, n_companies: int, rng, company_quality):
+    """sim.state.create as it was written before set-up drew in blocks and chose companies on a thread:
+    whole-population NumPy calls, in the same order (the reference for tests/test_model.py)."""
+    from sim.state import F32, PROSPECT, CustomerState
+
+    def beta_trait(rng, n, mean, spread):
+        if spread <= 0 or mean in (0.0, 1.0):
+            return np.full(n, mean, dtype=F32)
+        concentration = mean * (1 - mean) / spread**2 - 1
+        return rng.beta(mean * concentration, (1 - mean) * concentration, n).astype(F32)
+
+    def choose_companies(fit, shares, sharpness, draw):
+        n, companies = fit.shape
+        pull = np.exp(sharpness * (fit - fit.max(axis=1, keepdims=True))).astype(np.float64)
+        weights = np.append(shares.astype(np.float64), max(1.0 - shares.sum(), 0.0))
+        scale = np.ones(companies + 1)
+        for _ in range(50):
+            p = np.hstack([pull, np.ones((n, 1))]) * scale
+            p /= p.sum(axis=1, keepdims=True)
+            expected = p.mean(axis=0)
+            scale *= np.where(expected > 0, weights / np.maximum(expected, 1e-12), 0.0)
+        cumulative = np.cumsum(p, axis=1)
+        return np.minimum((draw[:, None] >= cumulative).sum(axis=1), companies).astype(np.int8)
+
+    n = scenario["customers"]
+    traits, initial = scenario["traits"], scenario["initial"]
+    companies = list(scenario["companies"].values())
+    no_company = n_companies
+    shares = np.array([c["initial_share"] for c in companies])
+    appeal = np.array([c["appeal"] for c in companies] + [0.0], F32)
+    spread = scenario["identification"]["fit_spread"]
+    fit = np.clip(appeal[None, :] + spread * rng.standard_normal((n, n_companies + 1)), -1, 1).astype(F32)
+    fit[:, no_company] = 0
+    company = choose_companies(fit[:, :n_companies], shares, scenario["switching"]["choice_sharpness"], rng.random(n))
+    has = company < no_company
+    trust = beta_trait(rng, n * (n_companies + 1), initial["trust"]["mean"], initial["trust"]["spread"])
+    trust = trust.reshape(n, n_companies + 1)
+    trust[:, no_company] = 0
+    identification = fit.copy()
+    rows = np.flatnonzero(has)
+    bond = np.zeros(n, F32)
+    bond[rows] = np.clip(scenario["bond"]["identification_weight"] * identification[rows, company[rows]], -1, 1)
+    trust_rate = np.clip(traits["trust_rate"]["mean"] + traits["trust_rate"]["spread"]
+                         * rng.standard_normal(n), 0, None).astype(F32)
+    quality = np.append(company_quality, 0.0).astype(F32)
+    zeros = {name: np.zeros(n, F32) for name in ("anger", "peak", "end", "participation", "appreciation", "sensation",
+                                                 "advocacy", "failures", "grievance", "former_anger")}
+    return CustomerState(
+        introversion=beta_trait(rng, n, **traits["introversion"]),
+        price_sensitivity=beta_trait(rng, n, **traits["price_sensitivity"]),
+        trust_rate=trust_rate,
+        complaint_propensity=beta_trait(rng, n, **traits["complaint_propensity"]),
+        adaptation_rate=beta_trait(rng, n, **traits["adaptation_rate"]),
+        relationships=np.minimum(rng.poisson(traits["relationships"]["mean"], n), 127).astype(np.int8),
+        enrolment=rng.random((n, 3), dtype=F32),
+        outage_draw=rng.random(n, dtype=F32),
+        company=company, bond=bond, expectation=quality[company].copy(),
+        tenure=np.where(has, rng.integers(0, 3 * 365, n), 0).astype(np.int32),
+        complaint_open=np.zeros(n, bool), complaint_wait=np.zeros(n, np.int16), level=np.full(n, PROSPECT, np.int8),
+        recommended=np.full(n, no_company, np.int8), recommended_at=np.full(n, -(2**30), np.int32),
+        fit=fit, trust=trust, identification=identification, former_company=np.full(n, no_company, np.int8),
+        **zeros)

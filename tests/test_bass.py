@@ -1,4 +1,5 @@
-"""The Bass (1969) limit of the model, the mapping from scenario to (p, q), and the validation report.
+"""The Bass (1969) limit of the model and the mapping from scenario to (p, q) (the report that shows it is
+tested in tests/test_validation_report.py).
 
 The complete-graph check compares the adopter share with the discrete Bass recursion. Its tolerance is
 derived, not tuned: new adopters in a step are binomial, so the simulated share scatters around the
@@ -11,14 +12,11 @@ far outside, which the test checks too, so the tolerance can fail.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from sim import scenario as scenarios
-from sim.validation import bass, facts, properties, report
+from sim.validation import bass
 
 N, STEPS = 20_000, 60
 
@@ -96,74 +94,3 @@ def test_ring_lattice_is_slower_than_complete_graph():
 def test_noise_sd_shrinks_like_one_over_sqrt_n():
     small, large = (bass.bass_noise_sd(0.01, 0.2, 60, n).max() for n in (1_000, 100_000))
     assert small / large == pytest.approx(10, rel=1e-6)
-
-
-def test_validate_model_refuses_a_file_as_out(tmp_path, capsys):
-    from sim.cli import main
-
-    target = tmp_path / "file.txt"
-    target.write_text("x")
-    assert main(["validate-model", "--quick", "--out", str(target)]) == 2
-    error = capsys.readouterr().err
-    assert error.strip().count("\n") == 0 and "is a file" in error and "Traceback" not in error
-    assert target.read_text() == "x"
-
-
-def tiny_plan() -> report.Plan:
-    return report.Plan(quick=True, pairs=[(0.05, 0.5)], sizes=[300], seeds={300: 1}, network_pairs=[(0.05, 0.5)],
-                       network_customers=300, network_seeds=1, wom_seeds=1, tarp_seeds=1,
-                       baseline={"customers": 300, "steps": 120},
-                       recovery=facts.RecoveryDesign(first=5, second=10, horizon=5, customers=400),
-                       property_scale=0.05)
-
-
-def test_report_is_written_with_figures_and_shows_a_broken_demonstration(tmp_path, monkeypatch):
-    def works(seed, scale):
-        return properties.Demonstration("works", "a claim", "a scenario", seed, {"effect": 0.5}, True,
-                                        plot=lambda ax: ax.plot([0, 1], [0, 1]))
-
-    def breaks(seed, scale):
-        raise RuntimeError("on purpose")
-
-    monkeypatch.setattr(report.Plan, "small", classmethod(lambda cls: tiny_plan()))
-    monkeypatch.setattr(properties, "PROPERTIES", {"works": works, "breaks": breaks})
-    path = report.generate(tmp_path, quick=True, progress=False)
-    text = path.read_text()
-    figures = tmp_path / "figures" / "validation"
-    for name in ("bass_curves", "bass_error", "bass_networks", "word_of_mouth_ratio", "recovery_paradox",
-                 "complaint_loyalty", "property_works"):
-        assert (figures / f"{name}.png").stat().st_size > 1000
-        assert f"figures/validation/{name}.png" in text
-    assert "### works: holds" in text and "### breaks: DOES NOT HOLD" in text and "RuntimeError: on purpose" in text
-    assert "1 of 2 hold" in text and "p (innovation)" in text
-    assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob("*.tmp"))
-
-
-def test_validate_model_quick_writes_report_and_figures(tmp_path):
-    """`validate-model --quick` is what CI runs (about 25 s); it writes the whole report and its figures."""
-    result = subprocess.run([sys.executable, "-m", "sim", "validate-model", "--quick", "--quiet",
-                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    text = (tmp_path / "validation.md").read_text()
-    assert "## 1. The Bass limit" in text and "## 3. Stylized facts" in text
-    pngs = list((tmp_path / "figures" / "validation").glob("*.png"))
-    assert len(pngs) >= 6
-    assert all(f"figures/validation/{png.name}" in text for png in pngs)
-
-
-def test_complaint_watch_agrees_with_the_models_own_counts():
-    """The per-customer complaint outcomes add up to the model's per-company tallies."""
-    from sim import EngagementModel
-
-    model = EngagementModel(facts.BASELINE_SCENARIO, rng=3, overrides={"customers": 3000})
-    seen = {"complained": 0, "resolved": 0, "quick": 0, "gave_up": 0}
-    counted = dict.fromkeys(seen, 0)
-    for _ in range(80):
-        model.step()
-        watch, tally = facts.watch_of(model), model.last_tally
-        for key in seen:
-            seen[key] += int(watch[key].sum())
-        for key, column in (("complained", "complaints"), ("resolved", "recoveries"),
-                            ("quick", "quick_recoveries"), ("gave_up", "abandoned_complaints")):
-            counted[key] += int(tally.counts[column].sum())
-    assert seen == counted and seen["quick"] > 0 and seen["gave_up"] > 0

@@ -181,3 +181,21 @@ def test_advertising_moves_identification():
     advertising.step(state, model.market, model.params, stream, Tally(model.market.size + 1))
     moved = state.identification[:, 0]
     assert moved[1::2].mean() > 2 * moved[0::2].mean() > 0
+
+
+@pytest.mark.parametrize("customers", [900, 70_001])
+def test_set_up_draws_the_population_of_whole_array_draws(customers):
+    """Set-up draws in blocks and chooses starting companies on a thread: the same bytes as drawing each
+    array in one call (tests/reference.py), also for populations of several blocks."""
+    from sim import state as states
+    from sim.market import Market
+    from sim.streams import Streams
+
+    from .reference import create_population
+
+    params = sim.scenario.resolve("baseline", {"customers": customers}).data
+    market = Market(params["companies"], params["focal"], params["interventions"], None)
+    made = states.create(params, market.size, Streams(9).generator("population", 0), market.quality[:-1])
+    expected = create_population(params, market.size, Streams(9).generator("population", 0), market.quality[:-1])
+    for name in states.field_names():
+        assert np.array_equal(getattr(made, name), getattr(expected, name)), name

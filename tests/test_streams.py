@@ -31,3 +31,27 @@ def test_values_are_uniform_and_threaded_fill_matches():
     assert np.array_equal(small, sample[:1000])
     counts = np.bincount((sample * 100).astype(int), minlength=100)
     assert stats.chisquare(counts).pvalue > 0.001
+
+
+def test_stream_keys_are_numpys_seed_sequence():
+    """The compiled key of a (mechanism, step) stream is what NumPy's SeedSequence gives for it."""
+    import zlib
+
+    rng = np.random.default_rng(5)
+    for root in [0, 1, 2**32 - 1, 2**32, 2**63 - 1, *rng.integers(0, 2**63, 5).tolist()]:
+        names, steps = ["service", "burn_in/word_of_mouth", "x"], [0, 1, 365, 99_999, 2**32 - 1]
+        keys = Streams(root).keys(names, steps)
+        for a, step in enumerate(steps):
+            for b, name in enumerate(names):
+                expected = np.random.SeedSequence(root, spawn_key=(zlib.crc32(name.encode()), step))
+                assert keys[a, b] == expected.generate_state(1, np.uint64)[0]
+
+
+def test_any_value_of_a_stream_can_be_computed_on_its_own():
+    """Counter-based: value k is the same whether the whole array is drawn or only value k (the fused step)."""
+    from sim.kernels.compiled import uniform_at
+
+    stream = Streams(77).stream("complaints", 12)
+    whole = stream.uniform((3, 5000))
+    for k in (0, 1, 4999, 5000, 14_999):
+        assert uniform_at(stream.key, k) == whole.reshape(-1)[k]

@@ -9,17 +9,13 @@ tables, plots and report.md are written last, each atomically, report.md at the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import scenario as scenarios
 from ..errors import UsageError
-from ..experiments import compare, output
-from ..experiments.compare import plots, report
-from ..experiments.compare import posterior as uncertainty
-from ..experiments.executors import default_workers, make_executor
-from ..experiments.jobs import run_jobs
-from ..experiments.metrics import METRICS
-from ..experiments.store import PartStore
-from ..yaml_input import did_you_mean
+
+if TYPE_CHECKING:
+    from ..experiments.compare import posterior as uncertainty
 
 
 def add_parser(subparsers) -> None:
@@ -45,6 +41,13 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
+    from ..experiments import compare
+    from ..experiments.compare import posterior as uncertainty
+    from ..experiments.compare import report
+    from ..experiments.executors import default_workers, make_executor
+    from ..experiments.jobs import run_jobs
+    from ..experiments.store import PartStore
+
     posterior = load_posterior(args)
     markets = load_markets(args)
     company = args.company or markets[0].data["focal"]
@@ -90,6 +93,8 @@ def main(args) -> int:
 
 def load_posterior(args) -> uncertainty.Posterior | None:
     """The posterior of --posterior DIR (None without it); SCENARIO defaults to DIR/calibrated.yaml."""
+    from ..experiments.compare import posterior as uncertainty
+
     if args.posterior is None:
         if args.scenario is None:
             raise UsageError("expected a market SCENARIO (or --posterior DIR, whose calibrated.yaml is the default)")
@@ -114,6 +119,9 @@ def load_markets(args) -> list[scenarios.Scenario]:
 
 def check_arguments(args, markets, company: str) -> None:
     """Company, metric and counts make sense before anything runs."""
+    from ..experiments.metrics import METRICS
+    from ..yaml_input import did_you_mean
+
     for market in markets:
         if company not in market.data["companies"]:
             raise UsageError(f"--company {company}: {market.source} has no company of that name; expected one of "
@@ -126,6 +134,8 @@ def check_arguments(args, markets, company: str) -> None:
 
 def output_folder(args, market) -> Path:
     """--out or results/compare/<scenario>/<run id>; an existing folder must be an earlier comparison."""
+    from ..experiments import output
+
     if not args.out:
         return Path("results") / "compare" / market.name / output.new_run_id(market.data["seed"])
     out = Path(args.out)
@@ -138,6 +148,10 @@ def write_results(out: Path, tables, policy_set, markets, company, metric, repli
                   posterior: dict | None = None) -> None:
     """Tables, plots and manifest first, report.md last; each file atomically. `posterior`: the results of
     --posterior (posterior_replications.csv, posterior_summary.csv, posterior.png and a report section)."""
+    from ..experiments import output
+    from ..experiments.compare import plots, report
+    from ..experiments.compare import posterior as uncertainty
+
     main_market = markets[0].name
     section, described = None, {}
     if posterior is not None:

@@ -16,7 +16,7 @@ def _first_line(module) -> str:
 
 
 def main(args) -> int:
-    from ..model import STEP_ORDER
+    from ..mechanisms import STEP_ORDER
 
     print("Order of mechanisms in one step:")
     for number, (name, module) in enumerate(STEP_ORDER, start=1):

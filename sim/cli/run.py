@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import scenario as scenarios
-from ..experiments import output, plots
-from ..experiments.executors import default_workers, make_executor
-from ..experiments.jobs import run_jobs
-from ..experiments.metrics import summarize
-from ..experiments.replications import replication_jobs
-from ..experiments.store import PartStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..experiments import output
 
 
 def add_parser(subparsers) -> None:
@@ -37,6 +35,13 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
+    from ..experiments import output
+    from ..experiments.executors import default_workers, make_executor
+    from ..experiments.jobs import run_jobs
+    from ..experiments.plots import PlotProcess
+    from ..experiments.replications import replication_jobs
+    from ..experiments.store import PartStore
+
     overrides, labels = list(args.overrides), {}
     for key in ("seed", "steps", "replications"):
         if getattr(args, key) is not None:
@@ -49,21 +54,31 @@ def main(args) -> int:
     store = PartStore(folder.path / "parts")
     jobs = replication_jobs(scenario, range(data["replications"]))
     status = "complete"
+    # the plots are drawn by a child process that imports matplotlib while the replications run
+    plotter = None if args.no_plots else PlotProcess()
     try:
         workers = args.workers or min(default_workers(), data["replications"])
         with make_executor("local", workers) as executor:
             run_jobs(jobs, store, executor, progress=not args.quiet, description=scenario.name)
     except KeyboardInterrupt:
         status = "interrupted"
+    except BaseException:
+        if plotter:
+            plotter.close()
+        raise
     frames = {job.replication: store.read(job.key) for job in jobs if store.has(job.key, job.fingerprint)}
     if not frames:
+        if plotter:
+            plotter.close()
         folder.discard()
         raise KeyboardInterrupt
     try:
         if status == "complete":
             shutil.rmtree(store.folder)  # every replication is in timeseries.csv now
-        path = write(folder, scenario, frames, status, plots_too=not args.no_plots)
+        path = write(folder, scenario, frames, status, plots_too=not args.no_plots, plotter=plotter)
     except BaseException:
+        if plotter:
+            plotter.close()
         folder.discard()
         raise
     if args.quiet:
@@ -78,10 +93,19 @@ def main(args) -> int:
 
 
 def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], status: str,
-          plots_too: bool = True) -> Path:
+          plots_too: bool = True, plotter=None) -> Path:
+    """timeseries.csv (and the same table as timeseries.parquet, typed and quick to load), summary.json, the
+    plots (drawn by `plotter`, a PlotProcess, if given) and manifest.json, into the run's folder."""
+    import pandas as pd
+
+    from ..experiments import output, plots
+    from ..experiments.metrics import summarize
+
     frame = pd.concat([frames[r] for r in sorted(frames)], ignore_index=True)
     companies = scenario.companies
     output.write_csv(folder.path / "timeseries.csv", frame)
+    with output.atomic_path(folder.path / "timeseries.parquet") as temporary:
+        frame.to_parquet(temporary, index=False)
     per_run = {name: [summarize(frames[r], name) for r in sorted(frames)] for name in companies}
     summary = {
         "scenario": scenario.name,
@@ -93,7 +117,7 @@ def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], s
     }
     output.write_json(folder.path / "summary.json", summary)
     if plots_too:
-        plots.run_plots(frame, companies, folder.path)
+        (plotter or plots.PlotProcess()).draw(frame, companies, folder.path)
     output.write_json(folder.path / "manifest.json", output.manifest(
         scenario, status=status, replications_done=sorted(frames), replications_requested=scenario.data["replications"],
         files=sorted(p.name for p in folder.path.iterdir()) + ["manifest.json"]))
@@ -101,6 +125,10 @@ def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], s
 
 
 def report(path: Path, scenario, frames) -> None:
+    import pandas as pd
+
+    from ..experiments.metrics import summarize
+
     focal = scenario.data["focal"]
     means = pd.DataFrame([summarize(f, focal) for f in frames.values()]).mean()
     print(f"{scenario.name}: {len(frames)} replication(s) written to {path}")

@@ -6,9 +6,12 @@ Re-running the same command after an interruption computes only the runs that ar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..experiments import sweep as sweeps
 from ..experiments.executors import KINDS, InProcess, default_workers, make_executor
+
+if TYPE_CHECKING:
+    from ..experiments import sweep as sweeps
 
 
 def add_parser(subparsers) -> None:
@@ -27,6 +30,7 @@ def add_parser(subparsers) -> None:
 
 def main(args) -> int:
     from ..errors import UsageError
+    from ..experiments import sweep as sweeps
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected at least 1")

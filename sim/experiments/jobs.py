@@ -8,6 +8,11 @@ table made from the finished model). The engine
   sim.experiments.executors), a few jobs in flight per worker;
 - keeps each finished job at once as one Parquet part (sim.experiments.store), so Ctrl-C, a crash or
   a killed worker loses only the jobs that were running;
+- runs the burn-in of a market once per seed: jobs that start from the same market at rest (`Job.rest`,
+  e.g. every policy of one replication in `compare`) share a rest-state file in the store's `rest/` folder.
+  The first of them (the leader) computes and writes it; the others wait until the leader is done, then
+  read it instead of running the burn-in (byte-identical results: tests/test_rest_reuse.py). A group's file
+  is removed once all its jobs are kept;
 - shows a progress bar over jobs (over steps when there is a single job in this process).
 The experiment then reads the parts back, in its own order, to make its tables: fresh and resumed
 runs take the same path, and give the same bytes.
@@ -22,8 +27,9 @@ import multiprocessing
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -116,16 +122,34 @@ def fingerprint(scenario: Scenario | dict, seed: int, keep: Any, rest: Scenario 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def execute(job: Job, progress: bool = False) -> tuple[str, pd.DataFrame, dict]:
-    """Run one job to the end (in a worker or in this process); return (key, kept table, timing)."""
+def rest_group(job: Job) -> str | None:
+    """The jobs that start from the same market at rest (same `rest` scenario and seed) share this key."""
+    if job.rest is None:
+        return None
+    text = json.dumps({"rest": job.rest.data, "seed": int(job.seed)}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def rest_file(folder: str | Path | None, job: Job) -> Path | None:
+    """Where the state at rest of a job's group is kept in `folder` (None: the job has no shared rest)."""
+    group = rest_group(job)
+    return Path(folder) / f"rest-{group}.npz" if folder and group else None
+
+
+def execute(job: Job, progress: bool = False, rest_folder: str | None = None) -> tuple[str, pd.DataFrame, dict]:
+    """Run one job to the end (in a worker or in this process); return (key, kept table, timing).
+
+    With `rest_folder`, a job with a `rest` market reads (or, first, writes) the state at rest there.
+    """
     from ..kernels import single_threaded
     from ..model import EngagementModel
 
     if multiprocessing.parent_process() is not None:
         single_threaded()  # a worker process (local pool or Dask): processes, not threads, share the cores
     started, cpu = time.perf_counter(), time.process_time()
-    model = EngagementModel(job.resolve(), rng=job.seed, rest=job.rest)
+    model = EngagementModel(job.resolve(), rng=job.seed, rest=job.rest, rest_file=rest_file(rest_folder, job))
     model.run(progress=progress)
+    model.release()  # the kept table needs the timeseries only, not the customers
     table = job.keep(model, job.replication)
     return job.key, table, {"seconds": round(time.perf_counter() - started, 4),
                             "cpu_seconds": round(time.process_time() - cpu, 4)}
@@ -159,7 +183,7 @@ def run_jobs(jobs: Sequence[Job], store: PartStore, executor: Executor | None = 
     reused = len(jobs) - len(todo)
     steps_bar = progress and len(todo) == 1 and isinstance(executor, InProcess)
     bar = tqdm(total=len(jobs), initial=reused, desc=description, unit="run", disable=not progress or steps_bar)
-    queue: Iterator[Job] = iter(todo)
+    queue = _Queue(todo, store.folder / "rest")
     pending: dict[Any, Job] = {}
     try:
         _refill(executor, queue, pending, steps_bar)
@@ -168,6 +192,7 @@ def run_jobs(jobs: Sequence[Job], store: PartStore, executor: Executor | None = 
                 job = pending.pop(future)
                 key, table, timing = _result(future, job)
                 store.write(key, job.fingerprint, table, timing)
+                queue.done(job)
                 bar.update()
                 if on_done:
                     on_done(job)
@@ -175,19 +200,65 @@ def run_jobs(jobs: Sequence[Job], store: PartStore, executor: Executor | None = 
     finally:
         executor.cancel(list(pending))
         bar.close()
+        queue.tidy(jobs, store)
     return Outcome(len(todo), reused, len(jobs))
 
 
-def _refill(executor: Executor, queue: Iterator[Job], pending: dict, progress: bool) -> None:
+class _Queue:
+    """The jobs still to submit, in order, except that a job sharing its market at rest with a leader that is
+    still running waits for it (and then reads the leader's rest-state file instead of running the burn-in)."""
+
+    def __init__(self, jobs: Sequence[Job], rest_folder: Path):
+        self.jobs = list(jobs)
+        self.rest_folder = rest_folder
+        self.running: set[str] = set()  # groups whose leader is computing the state at rest
+        self.ready: set[str] = {group for group in map(rest_group, self.jobs)
+                                if group and (rest_folder / f"rest-{group}.npz").is_file()}
+
+    def next(self, waiting_is_possible: bool) -> Job | None:
+        """The first job that can start now; with nothing running, the first job (never wait for nothing)."""
+        for index, job in enumerate(self.jobs):
+            group = rest_group(job)
+            if group is None or group in self.ready or group not in self.running:
+                if group is not None and group not in self.ready:
+                    self.running.add(group)  # this job leads its group
+                return self.jobs.pop(index)
+        if self.jobs and not waiting_is_possible:
+            return self.jobs.pop(0)
+        return None
+
+    def done(self, job: Job) -> None:
+        group = rest_group(job)
+        if group is not None:
+            self.ready.add(group)
+
+    def __bool__(self) -> bool:
+        return bool(self.jobs)
+
+    def tidy(self, jobs: Sequence[Job], store: PartStore) -> None:
+        """Remove the rest-state files of groups whose jobs are all kept (they are not needed to resume)."""
+        if not self.rest_folder.is_dir():
+            return
+        open_groups = {rest_group(job) for job in jobs if not store.has(job.key, job.fingerprint)}
+        for group in {rest_group(job) for job in jobs} - open_groups - {None}:
+            (self.rest_folder / f"rest-{group}.npz").unlink(missing_ok=True)
+        try:
+            self.rest_folder.rmdir()  # only if empty
+        except OSError:
+            pass
+
+
+def _refill(executor: Executor, queue: _Queue, pending: dict, progress: bool) -> None:
+    rest_folder = str(queue.rest_folder)
     while len(pending) < executor.window:
-        job = next(queue, None)
+        job = queue.next(waiting_is_possible=bool(pending))
         if job is None:
             return
         if progress:
-            future = executor.submit(execute, job, True)
+            future = executor.submit(execute, job, True, rest_folder)
         else:
             name = f"job-{job.key.replace('/', '-')}-{job.fingerprint}-{uuid.uuid4().hex[:8]}"  # a Dask task key
-            future = executor.submit(execute, job, key=name)
+            future = executor.submit(execute, job, False, rest_folder, key=name)
         pending[future] = job
 
 

@@ -1,52 +1,80 @@
-"""Plots of a run: levels over time, transitions between levels, money, market shares."""
+"""Plots of a run: levels over time, transitions between levels, money, market shares.
+
+Drawing is the slowest part of writing a small run's results, and importing matplotlib the slowest part of
+drawing, so `run` hands the plots to a `PlotProcess`: a child process started before the run, which imports
+matplotlib while the model computes and draws when the timeseries is ready. The plots are drawn from NumPy
+arrays (`plot_columns`), not pandas, so the child needs only NumPy and matplotlib, and no pyplot (figures
+are made with matplotlib.figure and saved by the Agg canvas). `plt` (pyplot with the Agg backend), which
+the comparison, sweep and calibration plots use, is imported on first use.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from ..levels import COLOURS, LEVELS
 
-from ..levels import COLOURS, LEVELS  # noqa: E402
+DPI = 100
+FILES = ("levels.png", "transitions.png", "money.png")
 
 
-def _band(ax, frame: pd.DataFrame, column: str, colour: str, label: str) -> None:
-    grouped = frame.groupby("step")[column]
-    mean = grouped.mean()
-    ax.plot(mean.index, mean.values, color=colour, label=label, lw=1.8)
-    if frame["replication"].nunique() > 1:
-        low, high = grouped.quantile(0.05), grouped.quantile(0.95)
-        ax.fill_between(mean.index, low.values, high.values, color=colour, alpha=0.2, lw=0)
+def plot_columns(frame, companies: list[str]) -> dict[str, np.ndarray]:
+    """The columns the plots need, as arrays [replication, step] (replications in order, steps 0..T each)."""
+    replications = np.unique(frame["replication"].to_numpy())
+    shape = (replications.size, -1)
+    names = ["step"] + [f"{a}_to_{b}" for a in LEVELS for b in LEVELS if a != b]
+    for company in companies:
+        names += [f"{company}_{level}_share" for level in LEVELS]
+        names += [f"{company}_revenue", f"{company}_cost", f"{company}_market_share"]
+    order = np.lexsort((frame["step"].to_numpy(), frame["replication"].to_numpy()))
+    return {name: frame[name].to_numpy()[order].astype(np.float64).reshape(shape) for name in names}
 
 
-def levels_over_time(frame: pd.DataFrame, companies: list[str], path: Path) -> Path:
-    fig, axes = plt.subplots(1, len(companies), figsize=(5 * len(companies), 3.8), sharey=True, squeeze=False)
-    for ax, company in zip(axes[0], companies):
+def _figure(width: float, height: float, columns: int = 1):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    return figure, figure.subplots(1, columns, squeeze=False)[0]
+
+
+def _band(ax, step: np.ndarray, values: np.ndarray, colour, label: str, style: str = "-") -> None:
+    """The mean over replications, and the 5-95% band when there are several."""
+    ax.plot(step, values.mean(axis=0), color=colour, label=label, lw=1.6, ls=style)
+    if values.shape[0] > 1:
+        low, high = np.quantile(values, [0.05, 0.95], axis=0)
+        ax.fill_between(step, low, high, color=colour, alpha=0.2, lw=0)
+
+
+def levels_over_time(data: dict, companies: list[str], path: Path) -> Path:
+    figure, axes = _figure(5 * len(companies), 3.8, len(companies))
+    step = data["step"][0]
+    for ax, company in zip(axes, companies):
         for level in LEVELS:
-            _band(ax, frame, f"{company}_{level}_share", COLOURS[level], level)
+            _band(ax, step, data[f"{company}_{level}_share"], COLOURS[level], level)
         ax.set_title(f"{company}: share of its customers by level")
         ax.set_xlabel("step")
         ax.set_ylim(0, 1)
-    axes[0][0].set_ylabel("share")
-    axes[0][-1].legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        if ax is not axes[0]:
+            ax.tick_params(labelleft=False)
+    axes[0].set_ylabel("share")
+    axes[-1].legend(loc="upper right", fontsize=8)
+    figure.subplots_adjust(left=0.06 / max(len(companies) / 3, 1), right=0.99, bottom=0.14, top=0.9, wspace=0.06)
+    figure.savefig(path, dpi=DPI)
     return path
 
 
-def transitions(frame: pd.DataFrame, path: Path) -> Path:
+def transitions(data: dict, path: Path) -> Path:
+    runs = data["step"].shape[0]
     matrix = np.zeros((len(LEVELS), len(LEVELS)))
-    runs = max(frame["replication"].nunique(), 1)
     for a, source in enumerate(LEVELS):
         for b, target in enumerate(LEVELS):
             if a != b:
-                matrix[a, b] = frame[f"{source}_to_{target}"].sum() / runs
-    fig, ax = plt.subplots(figsize=(5.6, 4.6))
+                matrix[a, b] = data[f"{source}_to_{target}"].sum() / runs
+    figure, (ax,) = _figure(5.6, 4.6)
     image = ax.imshow(np.log10(matrix + 1), cmap="viridis")
     ax.set_xticks(range(len(LEVELS)), LEVELS, rotation=30)
     ax.set_yticks(range(len(LEVELS)), LEVELS)
@@ -57,38 +85,127 @@ def transitions(frame: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel("to")
     ax.set_ylabel("from")
     ax.set_title("transitions between levels per run (all companies)")
-    fig.colorbar(image, ax=ax, label="log10(1 + count)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    figure.colorbar(image, ax=ax, label="log10(1 + count)")
+    figure.subplots_adjust(left=0.2, right=0.98, bottom=0.18, top=0.92)
+    figure.savefig(path, dpi=DPI)
     return path
 
 
-def money(frame: pd.DataFrame, companies: list[str], path: Path) -> Path:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+def money(data: dict, companies: list[str], path: Path) -> Path:
+    from matplotlib import rcParams
+
+    figure, (left, right) = _figure(11, 3.8, 2)
+    step = data["step"][0]
+    palette = rcParams["axes.prop_cycle"].by_key()["color"]
     for colour, company in zip(palette, companies):
-        cumulative = frame.assign(
-            revenue=frame.groupby("replication")[f"{company}_revenue"].cumsum(),
-            cost=frame.groupby("replication")[f"{company}_cost"].cumsum())
-        _band(left, cumulative, "revenue", colour, f"{company} revenue")
-        _band(left, cumulative, "cost", colour, f"{company} cost")
-        left.lines[-1].set_linestyle("--")
-        _band(right, frame, f"{company}_market_share", colour, company)
+        _band(left, step, np.cumsum(data[f"{company}_revenue"], axis=1), colour, f"{company} revenue")
+        _band(left, step, np.cumsum(data[f"{company}_cost"], axis=1), colour, f"{company} cost", "--")
+        _band(right, step, data[f"{company}_market_share"], colour, company)
     left.set_title("cumulative revenue (solid) and cost (dashed)")
-    left.set_xlabel("step")
-    left.legend(fontsize=8)
     right.set_title("market share")
-    right.set_xlabel("step")
-    right.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    for ax in (left, right):
+        ax.set_xlabel("step")
+        ax.legend(fontsize=8)
+    figure.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.9, wspace=0.18)
+    figure.savefig(path, dpi=DPI)
     return path
 
 
-def run_plots(frame: pd.DataFrame, companies: list[str], folder: Path) -> list[Path]:
+def draw(data: dict, companies: list[str], folder: Path) -> list[Path]:
+    """The three plots of a run into `folder`, from `plot_columns` (figures without pyplot: no backend is chosen
+    or changed, so a notebook's own backend stays as it is)."""
     folder = Path(folder)
-    return [levels_over_time(frame, companies, folder / "levels.png"),
-            transitions(frame, folder / "transitions.png"),
-            money(frame, companies, folder / "money.png")]
+    return [levels_over_time(data, companies, folder / FILES[0]), transitions(data, folder / FILES[1]),
+            money(data, companies, folder / FILES[2])]
+
+
+def run_plots(frame, companies: list[str], folder: Path) -> list[Path]:
+    """The three plots of a run's timeseries (a DataFrame of one or more replications), drawn here."""
+    return draw(plot_columns(frame, companies), companies, folder)
+
+
+def _serve(connection) -> None:
+    """The plotting child: import matplotlib now, draw when the data arrives, report the files or the error."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
+    try:
+        import matplotlib.figure  # noqa: F401  (the slow part, done while the model runs)
+
+        job = connection.recv()
+        if job is not None:
+            data, companies, folder = job
+            connection.send(("ok", [str(p) for p in draw(data, companies, Path(folder))]))
+    except BaseException as error:  # reported to the parent, which raises it
+        try:
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+        except OSError:
+            pass
+    finally:
+        connection.close()
+
+
+class PlotProcess:
+    """Plots drawn in a child process that imports matplotlib while the run computes (see the module docstring).
+
+    Where processes cannot be forked, or the child fails to start, the plots are drawn in this process.
+    """
+
+    def __init__(self):
+        self.process = self.connection = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        try:
+            context = multiprocessing.get_context("fork")  # before any thread starts: a plain copy of this process
+            self.connection, child = context.Pipe()
+            self.process = context.Process(target=_serve, args=(child,), daemon=True, name="sim-plots")
+            self.process.start()
+            child.close()
+        except OSError:
+            self.process = self.connection = None
+
+    def draw(self, frame, companies: list[str], folder: Path) -> list[Path]:
+        """Draw the plots of `frame` into `folder` and wait for them."""
+        data = plot_columns(frame, companies)
+        if self.process is None:
+            return draw(data, companies, folder)
+        try:
+            self.connection.send((data, list(companies), str(folder)))
+            status, result = self.connection.recv()
+        except (EOFError, OSError) as error:
+            raise RuntimeError(f"the plotting process ended without drawing ({error})") from None
+        finally:
+            self.close()
+        if status != "ok":
+            raise RuntimeError(f"drawing the plots failed: {result}")
+        return [Path(p) for p in result]
+
+    def close(self) -> None:
+        """Stop the child (if it is still waiting or drawing)."""
+        if self.process is None:
+            return
+        try:
+            self.connection.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=0.5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        self.connection.close()
+        self.process = self.connection = None
+
+
+def __getattr__(name: str):
+    """`plt`: matplotlib.pyplot, imported on first use (other plots use it), with the Agg backend selected unless
+    pyplot is already in use (a notebook's inline backend is left alone)."""
+    if name == "plt":
+        import sys
+
+        if "matplotlib.pyplot" not in sys.modules:
+            import matplotlib
+
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        globals()["plt"] = plt
+        return plt
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..streams import uniform
 from ..tally import ComplaintOutcomes
 from . import memory, trust
@@ -33,10 +34,13 @@ F32 = np.float32
 
 
 def recovery_value(wait: np.ndarray, earlier_failures: np.ndarray, params: dict) -> np.ndarray:
-    """Felt experience of a recovery after `wait` steps, for a customer with earlier failures."""
+    """Felt experience of a recovery after `wait` steps (float32), for a customer with earlier failures:
+    strength x (2 x 0.5 ** (wait / patience) - 1), times fatigue ** (earlier failures - 1) if positive."""
     c = params["complaints"]
-    value = c["recovery_strength"] * (2 * 0.5 ** (wait / c["patience"]) - 1)
-    fatigue = c["recovery_fatigue"] ** np.maximum(earlier_failures - 1, 0)
+    # kernels.power is the C library's powf, as the fused step computes it (NumPy's SIMD power differs in
+    # the last bit on some processors)
+    value = c["recovery_strength"] * (2 * kernels.power(F32(0.5), wait / c["patience"]) - 1)
+    fatigue = kernels.power(F32(c["recovery_fatigue"]), np.maximum(earlier_failures - 1, 0))
     return np.where(value > 0, value * fatigue, value).astype(F32)
 
 

@@ -60,6 +60,6 @@ def step(state, market, params, stream, tally) -> None:
             memory.remember(state, touched, gain)
             jump = params["bond"]["sensation_jump"] * gain * room(state.relationships[touched], params)
             state.bond[touched] = np.minimum(state.bond[touched] + jump, 1)
-        tally.count("programme_touches", company[touched])
-        tally.money["cost_programmes"] += np.bincount(company[touched], weights=programme["cost"][company[touched]],
-                                             minlength=market.no_company + 1)
+        touches = np.bincount(company[touched], minlength=market.no_company + 1)
+        tally.counts["programme_touches"] += touches
+        tally.money["cost_programmes"] += touches * programme["cost"]  # touches x cost per touch, per company

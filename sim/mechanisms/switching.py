@@ -67,7 +67,7 @@ def offers(market, promotion_draw: np.ndarray, current: np.ndarray) -> np.ndarra
 def choose(utilities: np.ndarray, draw: np.ndarray) -> np.ndarray:
     """Index of the option picked by a logit choice, using one uniform per row."""
     utilities = utilities - utilities.max(axis=1, keepdims=True)
-    weights = np.exp(utilities)
+    weights = kernels.exp(utilities)  # the C library's exp, as the fused step computes it
     cumulative = np.cumsum(weights, axis=1)
     cumulative /= cumulative[:, -1:]
     return np.minimum((draw[:, None] >= cumulative).sum(axis=1), utilities.shape[1] - 1)

@@ -58,6 +58,7 @@ def step(state, market, params, stream, tally) -> None:
     state.identification[hearer, brand] = identification + wom["identification_effect"] * (1 - identification)
     trust = state.trust[hearer, brand]
     state.trust[hearer, brand] = trust + params["trust"]["word_of_mouth"] * (1 - trust)
+    # a speaker may praise to several listeners: add.at counts each (whole numbers: exact in any order)
     np.add.at(state.advocacy, speaker[praising], F32(1))
     tally.count("praise", brand)
     tally.praise_by_level += np.bincount(speaker_level[praising], minlength=tally.praise_by_level.size)
@@ -76,8 +77,9 @@ def step(state, market, params, stream, tally) -> None:
     catching = (state.company[hearer] == brand) & (state.level[hearer] == Level.DISENGAGED)
     own, own_brand = hearer[catching], brand[catching]
     contagion = F32(wom["contagion"]) * (1 - market.listening[own_brand])
-    np.add.at(state.anger, own, contagion * (1 - state.anger[own]))
-    np.minimum(state.anger, 1, out=state.anger)  # two warnings in one step add up, to at most full anger
+    # a person hears at most one message a step (one contact each), so every listener index is distinct
+    state.anger[own] += contagion * (1 - state.anger[own])
+    np.minimum(state.anger, 1, out=state.anger)
     tally.count("warnings", brand)
     tally.warned = (hearer, brand)
     tally.warnings_by_level += np.bincount(speaker_level[warning][about_own], minlength=tally.warnings_by_level.size)

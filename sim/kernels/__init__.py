@@ -1,0 +1,78 @@
+"""Compiled kernels (numba), loaded on first use so that importing the model's modules stays cheap.
+
+`sim.kernels.compiled` holds every compiled loop: the kernels the reference mechanisms call (advertising,
+bond, leaving pressure, levels, revenue, and the C library's exp and power for NumPy code), the random
+numbers, and the three passes of the fused step (sim.fused). This module picks a serial or a threaded
+build by the size of the work: below `THREADED_FROM` people waking a second thread costs more than it
+saves. Process pools (replications, sweeps) call `single_threaded()` in each worker so that processes,
+not threads, share the cores. Results never depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+# People from which the threaded builds are used (override with SIM_THREADED_FROM; see `python -m sim bench`)
+THREADED_FROM = int(os.environ.get("SIM_THREADED_FROM", 50_000))
+
+
+def single_threaded() -> None:
+    """Run kernels on one thread in this process (for worker processes of a pool)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def threads() -> int:
+    """Threads the threaded builds may use in this process."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def threaded(people: int) -> bool:
+    """Whether work over this many people should use the threaded builds."""
+    return people >= THREADED_FROM and threads() > 1
+
+
+def _compiled():
+    """sim.kernels.compiled (imported here, not with `from . import`, which would ask __getattr__ first)."""
+    return importlib.import_module(".compiled", __name__)
+
+
+class _BySize:
+    """A kernel with a serial and a threaded build, picked by the size of its first argument."""
+
+    def __init__(self, name: str, doc: str):
+        self.__name__, self.__doc__, self._name = name, doc, name
+
+    @property
+    def serial(self):
+        return getattr(_compiled(), f"{self._name}_serial")
+
+    @property
+    def threaded(self):
+        return getattr(_compiled(), f"{self._name}_threaded")
+
+    def __call__(self, *args):
+        return (self.threaded if threaded(args[0].size) else self.serial)(*args)
+
+
+leaving_pressure = _BySize("leaving_pressure", "Pressure to leave (after the cost of leaving), effective price "
+                           "sensitivity, and who leaves (leave_draw < 1 - exp(-pressure)), for everyone.")
+update_bond = _BySize("update_bond", "Move each bond towards its three-factor target beyond the latitude, then "
+                      "apply the trust gate (in place).")
+
+
+def __getattr__(name: str):
+    """Every other kernel (advertise, read_levels, revenue, exp, power, ...) from sim.kernels.compiled."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    compiled = _compiled()
+    if name == "compiled":
+        return compiled
+    try:
+        return getattr(compiled, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
