@@ -36,12 +36,13 @@ def readable(figure) -> None:
             text.set_fontsize(MIN_FONT)
 
 
-def save_figure(figure, folder: Path, name: str, prefix: str) -> str:
-    """Save a matplotlib figure as folder/name.png (readable fonts), close it, and return the Markdown link."""
+def save_figure(figure, folder: Path, name: str, prefix: str, rect: tuple | None = None) -> str:
+    """Save a matplotlib figure as folder/name.png (readable fonts), close it, and return the Markdown link;
+    `rect` keeps the subplots inside part of the figure (e.g. to leave room for a legend below them)."""
     import matplotlib.pyplot as plt
 
     readable(figure)
-    figure.tight_layout()
+    figure.tight_layout(rect=rect)
     figure.savefig(folder / f"{name}.png", dpi=DPI)
     plt.close(figure)
     return f"![{name}]({prefix}/{name}.png)"
@@ -115,17 +116,17 @@ def figure_word_of_mouth(wom: pd.DataFrame, folder: Path, prefix: str) -> str:
     finite = ratio[np.isfinite(ratio) & (ratio > 0)]
     low = min(float(finite.min()) if len(finite) else 1.0, 2.0) / 2
     high = max(float(finite.max()) if len(finite) else 1.0, 4.0) * 3
-    figure, ax = plt.subplots(figsize=(6.8, 4.4))
+    figure, ax = plt.subplots(figsize=(7.2, 5.4))
     colours = ["#888888"] * (len(ratio) - 1) + ["#1f77b4"]
-    ax.axhspan(2, 4, color="#d62728", alpha=0.12, label="published band 2:1 to 4:1")
-    ax.axhline(3, color="#d62728", ls="--", label="East, Hammond & Wright (2007): about 3:1")
-    ax.bar(ratio.index, ratio.fillna(low).clip(lower=low), color=colours)
+    ax.bar(ratio.index, ratio.fillna(low).clip(lower=low), color=colours, zorder=2)
+    ax.axhspan(2, 4, color="#d62728", alpha=0.2, zorder=3, label="published band 2:1 to 4:1")
+    ax.axhline(3, color="#d62728", ls="--", zorder=4, label="East, Hammond & Wright (2007): about 3:1")
     for x, value in enumerate(ratio):
         text = "no warnings" if not np.isfinite(value) else f"{value:.1f}:1"
         ax.text(x, low * 1.1 if not np.isfinite(value) else value * 1.08, text, ha="center", va="bottom")
     ax.set(ylabel="messages of praise per warning\n(log scale)", yscale="log", ylim=(low, high),
            xlabel="company the messages are about", title="Positive vs negative word of mouth (baseline)")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return save_figure(figure, folder, "word_of_mouth_ratio", prefix)
 
 
@@ -133,7 +134,7 @@ def figure_recovery(paths: dict, design: RecoveryDesign, folder: Path, prefix: s
     """Each recovery group's mean bond minus its twin's, step by step, with the outages marked."""
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(8.4, 5.0))
+    figure, ax = plt.subplots(figsize=(12.0, 5.0))
     styles = {"one failure, good handling": ("black", "-", 2.4),
               "one failure, recovered at first contact": ("#2ca02c", "-", 1.6),
               "two failures, good handling": ("#555555", "--", 1.4),
@@ -141,14 +142,15 @@ def figure_recovery(paths: dict, design: RecoveryDesign, folder: Path, prefix: s
               "one failure, poor handling": ("#d62728", ":", 1.6)}
     for label, path in paths.items():
         colour, style, width = styles.get(label, (None, "-", 1.2))
-        shown = f"{label} (all hit: the headline)" if label == "one failure, good handling" else label
+        shown = (f"{label}:\neveryone hit (the headline)" if label == "one failure, good handling" else
+                 label.replace(", ", ",\n", 1))
         ax.plot(np.arange(1, path.size + 1), path, color=colour, ls=style, lw=width, label=shown)
     ax.axhline(0, color="black", lw=0.8)
     for at in (design.first, design.second):
         ax.axvline(at, color="grey", ls=":", lw=1)
     ax.set(xlabel="step (day, after the burn-in)", ylabel="mean bond minus the twin's bond\n(bond scale -1 to 1)",
            title="Recovery twins under common random numbers (dotted lines: outages)")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
     return save_figure(figure, folder, "recovery_paradox", prefix)
 
 
@@ -159,13 +161,14 @@ def figure_tarp(tarp: pd.DataFrame, horizon: int, folder: Path, prefix: str) -> 
     figure, ax = plt.subplots(figsize=(8.0, 4.8))
     x = np.arange(len(tarp))
     ax.bar(x - 0.18, tarp["retention"], width=0.36, yerr=tarp["ci95"], capsize=4,
-           color=["#888888", "#d62728", "#2ca02c", "#1f77b4"], label=f"model: still a customer {horizon} days on")
+           color=["#888888", "#d62728", "#2ca02c", "#1f77b4"],
+           label=f"model: still a customer {horizon} days on (95% interval)")
     if list(tarp["group"]) == list(TARP_GROUPS):
         ax.bar(x + 0.18, TARP_PUBLISHED, width=0.36, color="white", edgecolor="black", hatch="//",
                label="TARP: would buy again (problems over $100)")
     ax.set_xticks(x, [g.replace(", ", ",\n") for g in tarp["group"]])
-    ax.set(ylabel="share of customers", ylim=(0, 1.05),
-           title="Loyalty a year after a problem, by how the complaint went")
+    ax.set(ylabel="share of customers", ylim=(0, 1.05), xlabel="how the complaint after a first failure went",
+           title=f"Loyalty {horizon} days after a problem, by how the complaint went")
     ax.legend(loc="upper left")
     return save_figure(figure, folder, "complaint_loyalty", prefix)
 

@@ -1,9 +1,11 @@
-"""The text of validation.md: formatting helpers, one function per section, and `render` joining them."""
+"""The text of validation.md: the header, the summary table of every check, section 1 (the Bass limit),
+and `render` joining them with sections 2-5 (report_market, report_scenarios, report_facts,
+report_properties). Every number in the text is read from the run's Results.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,7 @@ import pandas as pd
 
 from .. import scenario as scenarios
 from ..experiments.output import git_revision, versions
+from . import report_facts, report_market, report_properties, report_scenarios
 from .bass import (
     BASS_SCENARIO,
     bass_coefficients,
@@ -21,48 +24,14 @@ from .bass import (
     bass_steps,
     network_summary,
 )
-from .facts import TARP_HORIZON
-from .figures import (
-    figure_bass_curves,
-    figure_bass_error,
-    figure_networks,
-    figure_property,
-    figure_recovery,
-    figure_tarp,
-    figure_word_of_mouth,
-)
+from .figures import STYLE, figure_bass_curves, figure_bass_error, figure_networks
+from .report_format import Check, caption, checks_table, fmt, markdown_table
 
 if TYPE_CHECKING:
-    from .report import Plan, Results
+    from .report import Results
 
-
-def markdown_table(frame: pd.DataFrame, formats: dict | None = None) -> str:
-    """A pandas frame as a Markdown table, columns formatted by `formats` (format spec or callable)."""
-    formats = formats or {}
-
-    def cell(column, value):
-        spec = formats.get(column)
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "-"
-        if callable(spec):
-            return spec(value)
-        return format(value, spec) if spec else str(value)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + " --- |" * len(frame.columns)]
-    for _, row in frame.iterrows():
-        lines.append("| " + " | ".join(cell(c, row[c]) for c in frame.columns) + " |")
-    return "\n".join(lines)
-
-
-def fmt(value) -> str:
-    """A value for the report: floats to 4 significant digits, integers with thousands separators, yes/no."""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    if isinstance(value, float | np.floating):
-        return "-" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
+__all__ = ["fmt", "markdown_table", "render"]
+SECTION = "1. Bass limit"
 
 
 def convergence_table(convergence: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +71,8 @@ def mapping_section() -> str:
     return f"""{table}
 
 Conditions for the exact limit (checked by `sim.validation.bass_conditions`, {conditions}):
-complete network; everyone starts as a prospect (`initial_share: 0`); no touchpoints (so no experiences,
+complete network; no burn-in (`burn_in: 0`: the curve starts from nobody, not from a market at rest);
+everyone starts as a prospect (`initial_share: 0`); no touchpoints (so no experiences,
 failures or complaints); programmes and promotions off; nobody leaves (`switching.base_hazard`,
 `anger_hazard`, `price_response` all 0); introversion 0 for everyone; identification 1 and trust above the
 gate with spread 0, and no fading of identification (`identification.fading: 0`), so a new customer's bond
@@ -163,6 +133,9 @@ maximum over all steps of |adopter share - F(t)| until the curve passes 99.5% (p
 
 {figure_bass_curves(results, folder, prefix)}
 
+{caption("What to see: the model's dots lie on the black discrete recursion; the red dashed closed form runs "
+         "ahead of both, the more so the larger p + q.")}
+
 {error_table}
 
 The "linear-noise sd" is the largest standard deviation of the simulated share around the recursion,
@@ -172,6 +145,9 @@ stays roughly constant (fitted slopes below). Small populations with a small p d
 adopters a step, when the take-off starts is itself random, which shifts the whole curve.
 
 {figure_bass_error(table, folder, prefix)}
+
+{caption("What to see: each coloured line falls parallel to the dashed slope -1/2 and stays close to its "
+         "dotted noise prediction: the error is sampling noise, not bias.")}
 
 {gap_table}
 
@@ -188,173 +164,74 @@ adopter is below the population share: diffusion is slower and the complete grap
 
 {figure_networks(results.networks, folder, prefix)}
 
+{caption("What to see: every sparse network's curve lies to the right of the complete graph's (thick), which "
+         "lies on the discrete Bass curve; the ring lattice, with no long links, is slowest.")}
+
 {net_table}
 """
 
 
-def property_section(results: Results, folder: Path, prefix: str) -> str:
-    """Section 2: a summary table, then each demonstration's claim, numbers and figure."""
-    header = "## 2. The properties of the brief, demonstrated\n\n"
-    summary = pd.DataFrame([{"property": d.name, "holds": "yes" if d.holds else "**NO**",
-                             "seed": d.seed} for d in results.demonstrations])
-    parts = [header + f"Scale {results.plan.property_scale:g} (`sim.properties`; seed 0).\n\n"
-             + markdown_table(summary) + "\n"]
-    for demo in results.demonstrations:
-        numbers = pd.DataFrame([(k, fmt(v)) for k, v in (demo.numbers or {}).items()], columns=["figure", "value"])
-        error = getattr(demo, "error", None)  # only a BrokenDemonstration has one
-        parts.append(f"""### {demo.name}: {"holds" if demo.holds else "DOES NOT HOLD"}
-
-**Claim.** {demo.claim or "-"}
-
-**Scenario.** {demo.scenario or "-"} (seed {demo.seed})
-{f"{chr(10)}**Error.** `{error}`{chr(10)}" if error else ""}
-{markdown_table(numbers) if len(numbers) else "(no numbers)"}
-
-{figure_property(demo, folder, prefix) or ""}
-""")
-    return "\n".join(parts)
-
-
-def baseline_changes(plan: Plan) -> str:
-    """' with customers 4,000, steps 200' for the overrides of the baseline used by the stylized facts."""
-    if not plan.baseline:
-        return ""
-    return " with " + ", ".join(f"{key} {fmt(value)}" for key, value in plan.baseline.items())
-
-
-def wom_section(results: Results, folder: Path, prefix: str) -> str:
-    """Praise per warning by company and for the market, against the published 3:1."""
-    wom = results.wom
-    totals = wom.groupby("company", sort=False)[["praise", "warnings"]].sum()
-    totals.loc["market (all companies)"] = totals.sum()
-    totals["praise per warning"] = totals["praise"] / totals["warnings"].replace(0, np.nan)
-    per_seed = wom.groupby("seed")[["praise", "warnings"]].sum()
-    ratios = per_seed["praise"] / per_seed["warnings"].replace(0, np.nan)
-    overall = totals.loc["market (all companies)", "praise per warning"]
-    verdict = ("close to" if 2 <= overall <= 4.5 else "above" if overall > 4.5 else "below")
-    seed_text = "seed 0" if len(ratios) == 1 else f"seeds 0 to {len(ratios) - 1}"
-    spread = f"{ratios.min():.2f} to {ratios.max():.2f}" if len(ratios) > 1 else f"{ratios.iloc[0]:.2f}"
-    return f"""### Positive versus negative word of mouth
-
-Published: East, Hammond & Wright (2007) find positive word of mouth about three times as common as
-negative across 15 studies (about 3:1). Model: scenarios/baseline.yaml, {seed_text}{
-baseline_changes(results.plan)}: messages of
-praise and warnings over the whole run (timeseries columns NAME_praise, NAME_warnings).
-
-{markdown_table(totals.reset_index().rename(columns={"company": "company"}),
-                {"praise": ",d", "warnings": ",d", "praise per warning": ".2f"})}
-
-Market ratio per seed: {spread}. The model's ratio is **{overall:.2f}:1**, {verdict} the published 3:1.
-In the model only passionate customers praise and only hostile ones (or those still angry at a company they
-left) warn, so the ratio is set by the number of fans against hostiles and by `word_of_mouth.praise_rate`
-against `warning_rate`.
-
-{figure_word_of_mouth(wom, folder, prefix)}
-"""
-
-
-def recovery_section(results: Results, folder: Path, prefix: str) -> str:
-    """The recovery twins' bond differences, against Maxham & Netemeyer's first-but-not-second pattern."""
-    design = results.plan.recovery
-    table = results.recovery
-    shown = table.rename(columns={"failure_step": "failure at", "read_at": "read at",
-                                  "bond_difference": "bond - twin", "bond_difference_se": "se",
-                                  "engaged_difference": "engaged share - twin",
-                                  "retention_difference": "still customer - twin"})
-    rows = table.set_index("group")["bond_difference"]
-    first = rows.get("one failure, recovered at first contact", float("nan"))
-    second = rows.get("two failures, both recovered at first contact", float("nan"))
-    verdict = ("reproduces" if first > 0 and not second > 0 else "does not reproduce")
-    return f"""### The recovery paradox after a first failure, not after a second
-
-Published: Maxham & Netemeyer (2002) find satisfaction after a well-recovered first failure above that of
-customers with no failure (the paradox), but not after a second failure, even recovered as well.
-Model: scenarios/baseline.yaml{f" with {design.customers:,} customers" if design.customers else ""}, seed 0,
-focal complaint handling {design.good_handling:g} (poor: {design.poor_handling:g}); twins under common
-random numbers (same seed): no outage, a one-step outage at step {design.first} (every focal customer with
-a touchpoint that step has a failure), and outages at steps {design.first} and {design.second}. Groups are
-the focal customers whose first (second) failure with the company came in the outage; they are compared
-with themselves in the twin without outages, {design.horizon} steps after their last failure. Bond counts
-0 for people who are no longer the focal company's customers.
-
-{markdown_table(shown, {"customers": ",d", "bond - twin": "+.3f", "se": ".3f", "engaged share - twin": "+.3f",
-                        "still customer - twin": "+.3f"})}
-
-The model **{verdict}** the published pattern: after one failure recovered at first contact the bond is
-{first:+.3f} against the no-failure twin; after a second failure, both recovered at first contact, {second:+.3f}.
-Averaged over everyone hit (including those who did not complain or waited), one failure with good handling
-gives {rows.get("one failure, good handling", float("nan")):+.3f}, with poor handling
-{rows.get("one failure, poor handling", float("nan")):+.3f}.
-
-{figure_recovery(results.recovery_paths, design, folder, prefix)}
-"""
-
-
-def tarp_section(results: Results, folder: Path, prefix: str) -> str:
-    """Retention by how a complaint went, against the rising TARP order."""
-    tarp = results.tarp
-    horizon = TARP_HORIZON
-    values = tarp["retention"].to_numpy()
-    order = [f"{a} {'<' if x < y else '>='} {b}" for a, b, x, y in
-             zip(tarp["group"][:-1], tarp["group"][1:], values[:-1], values[1:], strict=True)]
-    agrees = bool(np.all(np.diff(values) > 0))
-    silent_note = (" Why the silent do better here: in the model a silent failure costs trust and leaves a bad "
-                   "memory, but anger (which drives `switching.anger_hazard`) grows only while a complaint stays "
-                   "open and unheard (`complaints.escalation`), so an unsatisfied complainant is angrier than a "
-                   "silent one. TARP's ordering implies that voicing a complaint, even unsatisfied, binds the "
-                   "customer; the model has no such effect of voice itself.")
-    return f"""### Loyalty after a complaint, by how it was handled (TARP)
-
-Published: the TARP studies (e.g. TARP 1986 for the US Office of Consumer Affairs) report repurchase
-intention rising in the order: did not complain < complained and not satisfied < complained and satisfied
-< complained and satisfied quickly. Model: scenarios/baseline.yaml{baseline_changes(results.plan)},
-{results.plan.tarp_seeds} seed(s) pooled;
-every customer is followed for {horizon} steps from their first failure (if it came at least {horizon} steps
-before the end of the run).
-Groups: no complaint; complained and gave up, left, was still waiting at the horizon, or got a recovery that
-felt negative (late); complained and got a positive recovery after waiting; recovered at first contact.
-Retention: never left the company within the horizon (95% binomial interval).
-
-{markdown_table(tarp, {"customers": ",d", "retention": ".3f", "ci95": ".3f"})}
-
-Order in the model: {"; ".join(order)}. The model {"**matches**" if agrees else "**does not match**"} the
-TARP shape{"" if agrees else " in every step"}.{"" if values[0] < values[1] else silent_note}
-
-{figure_tarp(tarp, horizon, folder, prefix)}
-"""
-
-
-def summary_section(results: Results) -> str:
-    """One table of the headline numbers, each next to what it is compared with."""
+def bass_checks(results: Results) -> list[Check]:
+    """The Bass limit's two rows of the summary table."""
     table = convergence_table(results.convergence)
     biggest = table[table["customers"] == table["customers"].max()]
     slopes = error_slopes(table)
+    ratio = (table["max_error"] / table["expected_sd"]).max()
     networks = network_summary(results.networks)
     sparse = networks[networks["network"] != "complete"]
-    wom = results.wom[["praise", "warnings"]].sum()
-    recovery = results.recovery.set_index("group")["bond_difference"]
-    tarp = results.tarp["retention"].to_numpy()
-    demos = results.demonstrations
-    rows = [
-        ("Bass limit, complete network", f"max error {biggest['max_error'].max():.4f} at N = "
-         f"{int(biggest['customers'].iloc[0]):,}; slopes of log error vs log N "
-         + ", ".join(f"{s:.2f}" for s in slopes.values()), "error ~ 1/sqrt(N) (slope -0.5)"),
-        ("Bass limit, sparse networks", f"complete graph ahead by up to {sparse['complete_lead_max'].max():.3f}; "
-         f"never behind by more than {max(0.0, -sparse['complete_lead_min'].min()):.3f}",
-         "complete graph is an upper bound (Fibich & Gibori 2010)"),
-        ("properties of the brief", f"{sum(bool(d.holds) for d in demos)} of {len(demos)} hold", "all hold"),
-        ("praise per warning (baseline)", f"{wom['praise'] / max(wom['warnings'], 1):.1f} : 1",
-         "about 3 : 1 (East, Hammond & Wright 2007)"),
-        ("recovery paradox, bond vs no-failure twin",
-         f"first failure recovered at once {recovery.get('one failure, recovered at first contact', np.nan):+.3f}; "
-         f"second {recovery.get('two failures, both recovered at first contact', np.nan):+.3f}",
-         "positive after a first, not after a second (Maxham & Netemeyer 2002)"),
-        ("retention by complaint handling",
-         ", ".join(f"{label} {x:.2f}" for label, x in zip(("silent", "unsatisfied", "satisfied", "quickly"), tarp,
-                                                           strict=True)),
-         "rising: silent < unsatisfied < satisfied < satisfied quickly (TARP)"),
+    behind = max(0.0, -float(sparse["complete_lead_min"].min()))
+    return [
+        Check(SECTION, "complete network: max error against the discrete Bass curve",
+              f"{biggest['max_error'].max():.4f} at N = {int(biggest['customers'].iloc[0]):,}; slopes of log error "
+              "vs log N " + ", ".join(f"{s:.2f}" for s in slopes.values()),
+              "within the binomial noise (under 3 linear-noise sd), which shrinks like 1/sqrt(N) (slope -0.5)",
+              "Bass 1969", bool(ratio < 3)),
+        Check(SECTION, "sparse networks against the complete graph",
+              f"complete graph ahead by up to {sparse['complete_lead_max'].max():.3f}; never behind by more than "
+              f"{behind:.3f}", "the complete graph is an upper bound", "Fibich & Gibori 2010",
+              bool(behind < 0.01)),
     ]
-    return "## Summary\n\n" + markdown_table(pd.DataFrame(rows, columns=["check", "model", "reference"])) + "\n"
+
+
+def all_checks(results: Results) -> list[Check]:
+    return (bass_checks(results) + report_market.checks(results) + report_scenarios.checks(results)
+            + report_facts.checks(results) + report_properties.checks(results))
+
+
+def summary_section(results: Results) -> str:
+    """One table of every check: our figure, the published figure or band, its source, inside or not."""
+    checks = all_checks(results)
+    judged = [c for c in checks if c.inside is not None]
+    missed = [c for c in judged if not c.inside]
+    differ = ("" if not missed else "\n\nWhere we differ (each is discussed in its section):\n\n"
+              + "\n".join(f"- {c.check}: {c.ours} against {c.published}" for c in missed))
+    return f"""## Summary
+
+{len(judged) - len(missed)} of {len(judged)} checks are inside their published figure or band. Figures of a market
+are means over the seeds named in its section.
+
+{checks_table(checks)}{differ}
+"""
+
+
+def header(results: Results) -> str:
+    plan = results.plan
+    kind = ("a quick run: small populations, short burn-ins, few seeds, few mutations; for CI, not for "
+            "citing" if plan.quick else "the full run; `--quick` is a one-minute version for CI")
+    return f"""# Validation of the customer engagement model
+
+Generated by `python -m sim validate-model{" --quick" if plan.quick else ""}` ({kind}) on
+{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in {results.seconds / 60:.1f} minutes;
+git revision `{git_revision()}`; numpy {versions().get("numpy", "?")}, mesa {versions().get("mesa", "?")}.
+Do not edit by hand: rerun the command. Every number below comes from a named scenario and seed.
+
+Contents: the summary of every check; 1. the Bass limit (mapping, complete network, sparse networks);
+2. the market at rest (the baseline and two industry markets after their burn-in, the burn-in's cost);
+3. the scenarios do what their names say (hostile_cascade, high_failure, fan_programme); 4. stylized facts
+(word of mouth, loyalty after a complaint, the recovery paradox); 5. the properties of the brief and the
+mutations that would break them. Experiments live in `sim/validation/` (bass, at_rest, scenarios, facts,
+properties, mutations); the report in report.py and its section modules.
+"""
 
 
 def render(results: Results, folder: Path, figure_prefix: str) -> str:
@@ -362,21 +239,10 @@ def render(results: Results, folder: Path, figure_prefix: str) -> str:
     import matplotlib
 
     matplotlib.use("Agg")  # figures only go to files: no display needed, and none on CI
-    plan = results.plan
-    kind = "a quick run: small populations, few seeds; for CI, not for citing" if plan.quick else "the full run"
-    header = f"""# Validation of the customer engagement model
-
-Generated by `python -m sim validate-model{" --quick" if plan.quick else ""}` ({kind}) on
-{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in {results.seconds / 60:.1f} minutes;
-git revision `{git_revision()}`; numpy {versions().get("numpy", "?")}, mesa {versions().get("mesa", "?")}.
-Do not edit by hand: rerun the command. Every number below comes from a named scenario and seed.
-
-Contents: 1. the Bass limit (mapping, complete network, sparse networks); 2. the properties of the brief;
-3. stylized facts (word of mouth, recovery paradox, loyalty after a complaint). Experiments live in
-`sim/validation.py`.
-"""
-    stylized = ("## 3. Stylized facts (reported, not tuned into tests)\n\n"
-                + wom_section(results, folder, figure_prefix) + "\n" + recovery_section(results, folder, figure_prefix)
-                + "\n" + tarp_section(results, folder, figure_prefix))
-    return "\n".join([header, summary_section(results), bass_section(results, folder, figure_prefix),
-                      property_section(results, folder, figure_prefix), stylized])
+    with matplotlib.rc_context(STYLE):
+        sections = [bass_section(results, folder, figure_prefix),
+                    report_market.section(results, folder, figure_prefix),
+                    report_scenarios.section(results, folder, figure_prefix),
+                    report_facts.section(results, folder, figure_prefix),
+                    report_properties.section(results, folder, figure_prefix)]
+    return "\n".join([header(results), summary_section(results), *sections])
