@@ -68,8 +68,9 @@ class Evaluator:
 
     `budget` is the most runs the whole calibration may spend, counted whether a run is computed now
     or read back from an earlier, interrupted attempt (so a resumed fit stops where an uninterrupted
-    one would). `bar` is a tqdm bar over runs (or None); `on_run()` is called after each run is kept (an
-    exception it raises stops the calibration as Ctrl-C would: the finished runs stay).
+    one would); a run asked for twice in one fit counts once. `bar` is a tqdm bar over runs (or None);
+    `on_run()` is called after each run is kept (an exception it raises stops the calibration as Ctrl-C
+    would: the finished runs stay).
     """
 
     def __init__(self, targets_file: TargetsFile, store: PartStore, executor: Executor, budget: int, bar=None,
@@ -81,8 +82,9 @@ class Evaluator:
         self.bar = bar
         self.on_run = on_run
         self.keep = KeepFigures(targets_file.targets)
-        self.used = 0  # runs asked for so far
-        self.computed = 0  # of which run now (the rest were read back from parts/)
+        self.used = 0  # runs spent so far: run now, or read back from parts/ of an earlier attempt
+        self.computed = 0  # of which run now
+        self.reused = 0  # of which read back from parts/
         self._memory: dict[tuple, pd.DataFrame] = {}  # (candidate key, replication) -> figures row
 
     @property
@@ -112,17 +114,20 @@ class Evaluator:
         return self._run([(values, [first_replication + k]) for k, values in enumerate(candidates)])
 
     def _run(self, plan: list[tuple[dict, list[int]]]) -> list[Evaluation]:
-        """Raises BudgetExhausted, before running anything, if the batch would spend more than the budget left."""
-        wanted = sum(len(replications) for _, replications in plan)
-        if wanted > self.remaining:
-            raise BudgetExhausted(f"{wanted} runs wanted, {self.remaining} left of {self.budget}")
-        self.used += wanted
+        """Raises BudgetExhausted, before running anything, if the batch would spend more than the budget left.
+
+        A run asked for again in this fit (the same candidate and replication) is answered from memory and
+        costs nothing; every other run counts, whether it runs now or is read back from DIR/parts.
+        """
         per_candidate = [self.jobs(values, replications) for values, replications in plan]
         fresh = list({(job.labels["candidate"], job.replication): job for jobs in per_candidate for job in jobs
                       if (job.labels["candidate"], job.replication) not in self._memory}.values())
-        self._advance(wanted - len(fresh))  # asked for again in this fit: already in memory
+        if len(fresh) > self.remaining:
+            raise BudgetExhausted(f"{len(fresh)} runs wanted, {self.remaining} left of {self.budget}")
+        self.used += len(fresh)
         if fresh:
             todo = [job for job in fresh if not self.store.has(job.key, job.fingerprint)]
+            self.reused += len(fresh) - len(todo)
             self._advance(len(fresh) - len(todo))  # read back from parts/ (an earlier, interrupted attempt)
             run_jobs(todo, self.store, self.executor, progress=False, on_done=self._finished)
             self.computed += len(todo)

@@ -120,9 +120,9 @@ class Target:
 class KeepFigures:
     """A job's `keep` for calibration: one row holding each target's figure from the finished run.
 
-    Workers send back this row, not the timeseries; its description (the targets' definitions, not
-    their observed values) is part of the job's fingerprint, so changing an observed value or sd
-    reuses every run, while changing what is measured reruns them.
+    Workers send back this row, not the timeseries. Its description, part of each job's fingerprint,
+    holds what the figures measure (metric, company, window), not the observed values and sds: those
+    shape the fit, not what a run gives.
     """
 
     targets: tuple[Target, ...]

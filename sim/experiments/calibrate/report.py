@@ -28,8 +28,9 @@ def render(targets_file, settings, outcome, trials: pd.DataFrame | None, abc, fi
              f"{market.data['steps']} steps after a burn-in of {market.data['burn_in']} steps, companies "
              f"{', '.join(market.data['companies'])}.", "",
              f"**Method.** {method}.", "",
-             f"**Runs.** {outcome.runs_used:,} of a budget of {settings.budget:,} ({outcome.runs_computed:,} run now, "
-             f"{outcome.runs_used - outcome.runs_computed:,} read back from `parts/`); {outcome.seconds:,.0f} s"
+             f"**Runs.** {outcome.runs_used:,} of a budget of {settings.budget:,} ({outcome.runs_computed:,} run now"
+             + (f", {outcome.runs_used - outcome.runs_computed:,} kept by an earlier attempt and read back from "
+                "`parts/`" if outcome.runs_used > outcome.runs_computed else "") + f"); {outcome.seconds:,.0f} s"
              + (f", {rate:.2f} runs/s" if math.isfinite(rate) and outcome.runs_computed else "") + ".", "",
              f"**Result.** The calibrated market (`calibrated.yaml`) lies **{outcome.discrepancy:.2f} sd** from the "
              f"observations (root mean square of the z-scores over the targets, {settings.check} runs on fresh "
@@ -130,8 +131,9 @@ def _definitions(settings, posterior: bool) -> list[str]:
              "named. Shares of a level are taken at the end of the run (or window), as `run` does; churn is "
              "customers lost per customer at the start; a window `per N steps` averages the figure over each whole "
              "period of N steps.",
-             f"- **Common random numbers.** Every candidate ran on the same {settings.replications} seed(s) "
-             "(replications 0..R-1 of the market's seed), so candidates differ by their parameters, not by luck. "
+             "- **Common random numbers.** Every candidate ran on the same "
+             + ("seed" if settings.replications == 1 else f"{settings.replications} seeds")
+             + " (replications 0..R-1 of the market's seed), so candidates differ by their parameters, not by luck. "
              "The check runs use seeds the fit never used, so the fit is judged out of sample.",
              "- **Discrepancy** of a candidate: root mean square over the targets of z = (mean over its "
              "replications - observed) / sd."]

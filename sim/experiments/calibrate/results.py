@@ -123,7 +123,7 @@ def nested(values: dict) -> dict:
     return found
 
 
-def calibrated_yaml(targets_file: TargetsFile, out: Path, method: str, point: dict, discrepancy: float,
+def calibrated_yaml(targets_file: TargetsFile, out: Path, method: str, short: str, point: dict, discrepancy: float,
                     check_runs: int, command: str) -> str:
     """The text of calibrated.yaml: header comments, `extends:` the market, the fitted values."""
     when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -134,7 +134,7 @@ def calibrated_yaml(targets_file: TargetsFile, out: Path, method: str, point: di
               f"(simulated - observed) / sd, simulated mean of {check_runs} runs on fresh seeds",
               f"# date: {when}", "# The fitted values below are set on top of the market it extends."]
     body = {"extends": market_reference(targets_file, out), "name": f"{targets_file.market.name}_calibrated",
-            "description": f"{targets_file.market.name} calibrated to {Path(targets_file.source).name} ({method})",
+            "description": f"{targets_file.market.name} calibrated to {Path(targets_file.source).name} ({short})",
             **nested(point)}
     return "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 

@@ -70,6 +70,8 @@ def calibrate(targets_file: TargetsFile, settings: Settings, out: Path, executor
         if fitted is not None:
             point, trials, abc = fitted
             check, predictive = _check(targets_file, settings, evaluator, point, abc)
+        bar.total = bar.n  # a fit that needed less than its budget ends with a full bar
+        bar.refresh()
     finally:
         bar.close()
     outcome.runs_used, outcome.runs_computed = evaluator.used, evaluator.computed
@@ -160,8 +162,9 @@ def _notes(outcome: Outcome, targets_file: TargetsFile, abc) -> None:
 def _write(out: Path, targets_file: TargetsFile, settings: Settings, outcome: Outcome, trials, abc, command) -> None:
     """Every file of the folder, each atomically; report.md last."""
     method = describe_method(settings)
+    short = "Optuna point fit" if settings.method == "optuna" else "ABC-SMC posterior median"
     output.write_text(out / "calibrated.yaml", results.calibrated_yaml(
-        targets_file, out, method, outcome.point, outcome.discrepancy, settings.check, command))
+        targets_file, out, method, short, outcome.point, outcome.discrepancy, settings.check, command))
     output.write_csv(out / "fit.csv", outcome.fit)
     output.write_csv(out / "parameters.csv", outcome.parameters)
     if trials is not None:
@@ -199,11 +202,6 @@ def versions() -> dict:
         except metadata.PackageNotFoundError:
             pass
     return found
-
-
-def folder_summary(out: Path) -> dict:
-    """The runs kept in a folder's parts/ (for the message after Ctrl-C)."""
-    return {"runs_kept": len(list((out / PARTS).rglob("*.parquet"))) if (out / PARTS).is_dir() else 0}
 
 
 __all__ = ["Evaluation", "Outcome", "calibrate", "minimum_budget"]

@@ -17,6 +17,7 @@ import yaml
 from ..executors import Executor
 from ..store import PartStore
 from .evaluation import Evaluator
+from .figures import RANGES
 from .targets_file import TargetsFile
 
 FIRST_REPLICATION = 1000  # far from the seeds a fit uses (0..R-1, then its checks)
@@ -31,9 +32,19 @@ def observe(targets_file: TargetsFile, truth: dict, store: PartStore, executor: 
 
 
 def with_noise(values: dict[str, float], sds: dict[str, float], seed: int) -> dict[str, float]:
-    """The values plus normal observation error of the given sd (kept inside [0, 1] for shares is up to the caller)."""
+    """The values plus normal observation error of the given sd, as a survey would report them: a draw outside
+    the figure's possible values (a share below 0, say) is drawn again, so the error is the normal truncated
+    to that range (figures.RANGES, by target name; unbounded for other names)."""
     rng = np.random.default_rng(seed)
-    return {name: float(value + rng.normal(0.0, sds[name])) for name, value in values.items()}
+    found = {}
+    for name, value in values.items():
+        low, high = RANGES.get(name, (None, None))
+        while True:
+            noisy = float(value + rng.normal(0.0, sds[name]))
+            if (low is None or noisy >= low) and (high is None or noisy <= high):
+                break
+        found[name] = noisy
+    return found
 
 
 def targets_yaml(market: str, parameters: dict[str, dict], observed: dict[str, float], sds: dict[str, float],

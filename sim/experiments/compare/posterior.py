@@ -186,17 +186,23 @@ def print_lines(summary: pd.DataFrame, policy_set: PolicySet, metric: str) -> li
     """A few lines for the terminal: both intervals and P(better) on the ranking metric."""
     from .report import LABELS, interval, number
 
-    lines = [f"under parameter uncertainty ({LABELS[metric]} vs baseline): point estimate (noise only) | "
-             "over the posterior (noise and parameters) | P(better)"]
+    rows = []
     for policy in policy_set.names:
         if policy == policy_set.baseline:
             continue
         row = summary[(summary["policy"] == policy) & (summary["metric"] == metric)].iloc[0]
-        lines.append(f"  {policy:<28}{number(metric, row['point_difference'], True)} "
-                     f"{interval(metric, row['point_low'], row['point_high'], True):<28} | "
+        rows.append((policy, f"{number(metric, row['point_difference'], True)} "
+                             f"{interval(metric, row['point_low'], row['point_high'], True)}",
                      f"{number(metric, row['posterior_difference'], True)} "
-                     f"{interval(metric, row['posterior_low'], row['posterior_high'], True):<28} | "
-                     f"{row['p_better']:.0%}")
+                     f"{interval(metric, row['posterior_low'], row['posterior_high'], True)}",
+                     f"{row['p_better']:.0%}"))
+    widths = [max(len(text) for text in column) for column in zip(*rows, strict=True)] if rows else [0] * 4
+    header = ("policy", "at the point estimate", "over the posterior", "P(better)")
+    widths = [max(width, len(name)) for width, name in zip(widths, header, strict=True)]
+    lines = [f"under parameter uncertainty: {LABELS[metric]} minus baseline, noise only at the point estimate, "
+             "noise and parameters over the posterior"]
+    for cells in (header, *rows):
+        lines.append("  " + "  ".join(f"{text:<{width}}" for text, width in zip(cells, widths, strict=True)))
     return lines
 
 
