@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from sim.cli import main as cli_main
+
 from .conftest import ROOT
 
 SELF_REFERENCE = "customers: 100\nnetwork: &x {kind: complete, extra: *x}\n"
@@ -77,7 +79,7 @@ def test_quiet_still_says_where_the_results_went_and_json_is_strict(cli, small_y
     assert result.stdout.strip().endswith(str(tmp_path / "out")) and len(result.stdout.strip().splitlines()) == 1
     for name in ("summary.json", "manifest.json"):
         text = (tmp_path / "out" / name).read_text()
-        json.loads(text, parse_constant=lambda constant: pytest.fail(f"{name} holds {constant}"))
+        json.loads(text, parse_constant=lambda constant, name=name: pytest.fail(f"{name} holds {constant}"))
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["mean"]["focal"]["praise_per_warning"] is None
 
@@ -87,3 +89,15 @@ def test_the_bundled_scenarios_are_package_data():
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["sim"]
     assert "scenarios/**/*.yaml" in data and (ROOT / "sim" / "scenarios" / "baseline.yaml").is_file()
+
+
+def test_a_missing_dependency_is_one_line_naming_the_install_command(monkeypatch, capsys):
+    import sim.cli.validate
+
+    def needs_a_package(args):
+        import a_package_nobody_installed  # noqa: F401
+
+    monkeypatch.setattr(sim.cli.validate, "main", needs_a_package)
+    assert cli_main(["validate", "baseline"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "'a_package_nobody_installed'" in error and "pip install -e ." in error

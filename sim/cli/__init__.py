@@ -20,8 +20,16 @@ COMMANDS = ("run", "validate", "describe", "compare", "sweep", "analyze", "calib
             "bench")
 
 
+def program_name() -> str:
+    """`python -m sim`, or the name of the installed console script (`engage`) when run through it."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m sim" if name in ("", "__main__.py", "-c") or name.endswith(".py") else name
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="engage", description="Customer engagement: an agent-based model on Mesa.")
+    parser = argparse.ArgumentParser(prog=program_name(),
+                                     description="Customer engagement: an agent-based model on Mesa. "
+                                                 "`python -m sim` and the installed `engage` are the same command.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -46,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except (InputError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:  # a dependency missing from a partial install: say how to get it
+        if error.name is None or error.name.split(".")[0] == "sim":
+            raise
+        print(f"error: this command needs the Python package '{error.name.split('.')[0]}', which is not installed; "
+              "install every command's dependencies with: pip install -e . (from the project's folder)",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished work was kept", file=sys.stderr)

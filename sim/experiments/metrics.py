@@ -24,6 +24,12 @@ METRICS = {
                           "the ratio is undefined)",
 }
 
+# the unit of each metric, for axes and tables
+UNITS = {"customers": "customers", "market_share": "share of the population", "share_passionate": "share of customers",
+         "share_hostile": "share of customers", "churn": "leavers per customer", "referrals": "customers",
+         "revenue": "money units", "cost": "money units", "profit": "money units", "roi": "money per money",
+         "nps": "share of customers", "praise_per_warning": "messages per warning"}
+
 
 def summarize(frame: pd.DataFrame, company: str) -> dict[str, float]:
     """The metrics of METRICS for `company` from one replication's timeseries."""

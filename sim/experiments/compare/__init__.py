@@ -60,5 +60,5 @@ def build_tables(jobs, store: PartStore, policy_set, markets, company: str,
         "ranking": tables.ranking_table(summary, main_market, names, baseline, metric),
         "robustness": tables.robustness_table(summary, [m.name for m in markets], names, metric)
         if len(markets) > 1 else None,
-        "over_time": tables.over_time_table(parts, main_market, baseline),
+        "over_time": tables.over_time_table(parts, [m.name for m in markets], baseline),
     }

@@ -141,9 +141,13 @@ def render_report(tables, policy_set, markets, company, metric, replications, ex
     lines += _ranking_section(tables["ranking"], metric, baseline)
     lines += extra or []
     lines += ["", "## Over time", "",
-              "Mean over replications with 95% confidence bands; the right panel is each policy's cumulative profit "
-              "minus the baseline's in the same replication.", "", "![over time](over_time.png)", "",
-              "![differences to baseline](differences.png)"]
+              f"One row per market ({', '.join(m.name for m in markets)}): mean over replications with 95% "
+              "confidence bands; the right-hand panel is each policy's cumulative profit minus the baseline's in "
+              "the same replication. What to see: where a band stays clear of zero, and whether the policies keep "
+              "their order in every market.", "", "![over time](over_time.png)", "",
+              f"Differences to the baseline in '{market.name}' at the end of the run: a blue bar (paired interval) "
+              "that does not cross zero is a clear difference; the grey bar shows how much wider the interval would "
+              "be without common random numbers.", "", "![differences to baseline](differences.png)"]
     if tables["robustness"] is not None:
         lines += _robustness_section(tables["robustness"], markets, metric)
     lines += ["", "## Files", "",

@@ -125,15 +125,20 @@ def robustness_table(summary: pd.DataFrame, markets: list[str], policies: list[s
     return frame.sort_values("max_regret", kind="stable").reset_index(drop=True)
 
 
-def over_time_table(parts: list[dict], market: str, baseline: str) -> pd.DataFrame:
-    """Per policy and step: mean and 95% CI of each series, and the paired difference of cumulative profit."""
+def over_time_table(parts: list[dict], markets: list[str], baseline: str) -> pd.DataFrame:
+    """Per market, policy and step: mean and 95% CI of each series, and the paired difference of cumulative
+    profit to the baseline in the same market."""
+    return pd.concat([_over_time_of_market(parts, market, baseline) for market in markets], ignore_index=True)
+
+
+def _over_time_of_market(parts: list[dict], market: str, baseline: str) -> pd.DataFrame:
     chosen = [p for p in parts if p["market"] == market]
     base = {p["replication"]: np.asarray(p["series"]["cumulative_profit"]) for p in chosen if p["policy"] == baseline}
     rows = []
     for policy in dict.fromkeys(p["policy"] for p in chosen):
         runs = sorted((p for p in chosen if p["policy"] == policy), key=lambda p: p["replication"])
         steps = runs[0]["series"]["step"]
-        block = {"policy": policy, "step": steps}
+        block = {"market": market, "policy": policy, "step": steps}
         for name in SERIES:
             matrix = np.array([r["series"][name] for r in runs], dtype=float)
             block.update(_band_columns(name, matrix))
