@@ -102,6 +102,7 @@ def test_policy_that_changes_nothing_differs_by_exactly_zero(tmp_path, capsys):
     policies.write_text(NO_OP_POLICIES)
     out = tmp_path / "out"
     assert run_cli(market, "--policies", policies, "--replications", 2, "--workers", 1, "--out", out, "--quiet") == 0
+    assert capsys.readouterr().out.strip() == f"report: {out / 'report.md'}"  # --quiet keeps where the results went
 
     summary = pd.read_csv(out / "summary.csv")
     for policy in ("same_price", "same_handling_later"):

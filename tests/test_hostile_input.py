@@ -57,8 +57,9 @@ def test_a_sweep_too_big_to_run_is_refused_before_it_is_built(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_errors_name_the_flag_the_user_typed(cli, tmp_path):
-    result = cli("run", "baseline", "--steps", "-5", "--out", tmp_path / "out")
+@pytest.mark.parametrize("command", [["run", "baseline"], ["compare", "baseline", "--policies", "focal_options"]])
+def test_errors_name_the_flag_the_user_typed(cli, tmp_path, command):
+    result = cli(*command, "--steps", "-5", "--out", tmp_path / "out")
     assert result.returncode == 2 and result.stderr.startswith("error: --steps -5 ")
     assert "expected a value of at least 1" in result.stderr and not (tmp_path / "out").exists()
 

@@ -86,8 +86,8 @@ def main(args) -> int:
         report.print_table(tables, policy_set, markets[0], company, args.metric, replications)
         if extra is not None:
             print("\n".join(uncertainty.print_lines(extra["summary"], policy_set, args.metric)))
-        kept = outcome.reused
-        print(f"report: {out / 'report.md'}" + (f" ({kept} replications reused from an earlier run)" if kept else ""))
+    kept = outcome.reused  # the one line --quiet keeps: where the results went
+    print(f"report: {out / 'report.md'}" + (f" ({kept} replications reused from an earlier run)" if kept else ""))
     return 0
 
 
@@ -110,7 +110,8 @@ def load_posterior(args) -> uncertainty.Posterior | None:
 def load_markets(args) -> list[scenarios.Scenario]:
     """The main market scenario and any --scenarios, each validated (with --steps applied)."""
     overrides = [f"steps={args.steps}"] if args.steps is not None else []
-    markets = [scenarios.load(path, overrides) for path in [args.scenario, *args.scenarios]]
+    labels = {"steps": f"--steps {args.steps}"}  # an error names the flag the user typed
+    markets = [scenarios.load(path, overrides, labels) for path in [args.scenario, *args.scenarios]]
     names = [m.name for m in markets]
     if len(set(names)) < len(names):
         raise UsageError(f"--scenarios: two market scenarios are named {names!r}; give each a distinct 'name:'")
