@@ -574,3 +574,9 @@ def test_the_cli_runs_a_point_fit_and_prints_a_summary(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "optuna fit to 3 targets" in printed and f"report: {out / 'report.md'}" in printed
     assert (out / "report.md").exists()
+
+
+def test_the_bundled_targets_files_load_by_name():
+    for name in ("uk_retail_bank", "targets/mobile_operator"):
+        found = calibration.load_targets(name)
+        assert found.targets and found.parameters

@@ -68,6 +68,8 @@ def test_every_command_takes_a_bundled_name(cli):
     assert cli("validate", "baseline").returncode == 0
     assert cli("validate", "markets/uk_retail_bank").returncode == 0
     assert cli("sweep", "price_grid", "--dry-run").returncode == 0
+    missing_targets = cli("calibrate", "no_such_targets")  # a bundled targets file is named like a scenario
+    assert missing_targets.returncode == 2 and "uk_retail_bank" in missing_targets.stderr
     unknown = cli("run", "no_such_market")
     assert unknown.returncode == 2 and "bundled scenario" in unknown.stderr and "baseline" in unknown.stderr
 

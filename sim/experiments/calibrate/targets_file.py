@@ -112,8 +112,9 @@ class TargetsFile:
 
 
 def load_targets(path: str | Path) -> TargetsFile:
-    """Read and check a targets file (and the market it names); raises ScenarioError with one line."""
-    path = Path(path)
+    """Read and check a targets file (a path, or a bundled name such as `uk_retail_bank`) and the market it
+    names; raises ScenarioError with one line."""
+    path = scenarios.find(path, "targets file", folder="targets")
     raw, lines = read_yaml_file(path, "targets", "a targets file with 'market:', 'parameters:' and 'targets:'")
     source = str(path)
 
