@@ -62,10 +62,11 @@ def main(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected at least 1")
     targets_file = calibration.load_targets(args.targets)
-    least = calibration.minimum_budget(settings)
+    dimensions = len(targets_file.parameters)
+    least = calibration.minimum_budget(settings, dimensions)
     if settings.budget < least:
         raise UsageError(f"--budget {settings.budget}: expected at least {least} runs for these settings "
-                         f"({describe_minimum(settings)})")
+                         f"({describe_minimum(settings, dimensions)})")
     out = Path(args.out) if args.out else calibration.default_folder(targets_file, settings.method)
     resumed = calibration.check_folder(out, targets_file, settings)
     workers = args.workers or default_workers()
@@ -109,10 +110,13 @@ def settings_from(args):
                     pilot=10)
 
 
-def describe_minimum(settings) -> str:
+def describe_minimum(settings, dimensions: int) -> str:
+    from ..experiments.calibrate.run import pilot_runs
+
     if settings.method == "optuna":
         return f"{settings.check} check runs and two trials of {settings.replications} replication(s)"
-    return (f"a pilot of {settings.pilot}, {2 * settings.check} check runs and two generations' worth of "
+    return (f"a pilot of {pilot_runs(settings, dimensions)}, {2 * settings.check} check runs and two generations' "
+            "worth of "
             f"{settings.population} particles x {settings.replications} replication(s)")
 
 

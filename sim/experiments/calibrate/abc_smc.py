@@ -3,9 +3,10 @@
 The method is pyabc's exact ABC under a Gaussian model of the observation error (Wilkinson 2013):
 a `StochasticAcceptor` with an `IndependentNormalKernel` and a `Temperature` schedule that ends at
 temperature 1, where the accepted particles follow prior x N(observed; simulated, variance). The
-variance of each target is its sd squared plus the simulation noise of the mean of R replications
-(measured by a pilot at the prior's centre), so the posterior's width reflects both what the
-observations leave open and what a finite simulated population adds.
+variance of each target is its sd squared plus the simulation noise of the mean of R replications at
+the candidate's parameters (measured by a pilot across the prior: sim.experiments.calibrate.noise), so
+the posterior's width reflects both what the observations leave open and what a finite simulated
+population adds.
 
 Where the runs happen. pyabc's samplers would start their own processes (multiprocessing) or need
 the functions they run to be picklable on a Dask cluster; here the only place that starts workers is
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .evaluation import Evaluator, candidate_key
+from .noise import NoiseModel, to_unit
 from .targets_file import TargetsFile
 
 
@@ -168,8 +170,9 @@ class AbcResult:
 
     particles: pd.DataFrame  # generation, each parameter (scenario values), weight, log_density, each figure
     generations: pd.DataFrame  # generation, temperature, evaluations, accepted, acceptance_rate, ess, runs_used
-    noise_sd: dict  # simulation noise (sd of one run) per target, from the pilot
+    noise_sd: dict  # simulation noise (sd of one run) per target at the prior's centre, from the pilot
     out_of_budget: bool
+    noise: NoiseModel | None = None  # the noise across the prior (sim.experiments.calibrate.noise)
 
     @property
     def final(self) -> pd.DataFrame:
@@ -183,17 +186,30 @@ class AbcResult:
 
 
 def run(targets_file: TargetsFile, evaluator: Evaluator, database: Path, seed: int, replications: int,
-        population: int, generations: int, batch: int, noise_sd: dict) -> AbcResult:
-    """Run ABC-SMC from the start (replaying whatever DIR/parts already holds) and return its populations."""
+        population: int, generations: int, batch: int, noise: NoiseModel | None) -> AbcResult:
+    """Run ABC-SMC from the start (replaying whatever DIR/parts already holds) and return its populations.
+
+    Each target's variance is its sd squared plus the simulation noise of the mean of `replications` runs
+    at the candidate's parameters (`noise`, measured by the pilot across the prior; none without a pilot)."""
     import pyabc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
-    targets = targets_file.targets
+    targets, parameters = targets_file.targets, targets_file.parameters
     model = CandidateModel(targets_file, evaluator, replications)
     prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", p.fit_low, p.fit_high - p.fit_low)
-                                  for i, p in enumerate(targets_file.parameters)})
-    variance = [t.sd ** 2 + noise_sd[t.name] ** 2 / replications for t in targets]
-    kernel = pyabc.IndependentNormalKernel(var=variance, keys=[t.name for t in targets])
+                                  for i, p in enumerate(parameters)})
+    observed_variance = np.array([t.sd ** 2 for t in targets])
+    if noise is None:
+        kernel = pyabc.IndependentNormalKernel(var=observed_variance, keys=[t.name for t in targets])
+    else:
+        def variance(par) -> np.ndarray:
+            unit = to_unit(targets_file, [par[f"p{i}"] for i in range(len(parameters))])
+            return observed_variance + noise.sd(unit) ** 2 / replications
+
+        smallest = observed_variance + noise.smallest() ** 2 / replications  # the likelihood's highest peak
+        kernel = pyabc.IndependentNormalKernel(var=variance, keys=[t.name for t in targets],
+                                               pdf_max=float(-0.5 * np.sum(np.log(2 * np.pi * smallest))))
+    noise_sd = noise.at_centre() if noise is not None else {t.name: 0.0 for t in targets}
     counts: list[dict] = []
 
     def on_generation(t: int, accepted: int, evaluated: int) -> None:
@@ -207,10 +223,11 @@ def run(targets_file: TargetsFile, evaluator: Evaluator, database: Path, seed: i
     database.unlink(missing_ok=True)  # a resumed fit replays from the start (see the module docstring)
     abc.new(f"sqlite:///{database}", {t.name: t.value for t in targets})
     history = abc.run(max_nr_populations=generations)
-    return _result(history, targets_file, counts, noise_sd, sampler.out_of_budget)
+    return _result(history, targets_file, counts, noise_sd, sampler.out_of_budget, noise)
 
 
-def _result(history, targets_file: TargetsFile, counts: list[dict], noise_sd: dict, out_of_budget: bool) -> AbcResult:
+def _result(history, targets_file: TargetsFile, counts: list[dict], noise_sd: dict, out_of_budget: bool,
+            noise: NoiseModel | None = None) -> AbcResult:
     from pyabc.weighted_statistics import effective_sample_size
 
     parameters, targets = targets_file.parameters, targets_file.targets
@@ -236,4 +253,4 @@ def _result(history, targets_file: TargetsFile, counts: list[dict], noise_sd: di
         z = np.column_stack([(particles[f"figure:{t.name}"] - t.value) / t.sd for t in targets])
         with np.errstate(invalid="ignore"):
             particles.insert(len(parameters) + 2, "distance", np.sqrt(np.mean(z ** 2, axis=1)))
-    return AbcResult(particles, pd.DataFrame(summary), noise_sd, out_of_budget)
+    return AbcResult(particles, pd.DataFrame(summary), noise_sd, out_of_budget, noise)

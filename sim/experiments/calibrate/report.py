@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .noise import describe
 from .results import BAND, HARDLY_NARROWER
 
 
@@ -118,9 +119,14 @@ def _search(settings, trials: pd.DataFrame | None, abc, figures: dict) -> list[s
     for _, row in table.iterrows():
         lines.append(f"| {int(row['generation']) + 1} | {row['temperature']:.3g} | {int(row['evaluations'])} | "
                      f"{int(row['accepted'])} | {row['acceptance_rate']:.0%} | {row['ess']:.0f} |")
-    noise = ", ".join(f"{name} {value:.3g}" for name, value in abc.noise_sd.items())
-    lines += ["", f"Simulation noise measured by the pilot ({settings.pilot} runs at the prior's centre; sd of one "
-              f"run): {noise}.", "", f"![discrepancy, temperature and acceptance]({figures['progress']})", "",
+    if abc.noise is not None:
+        runs = sum(1 for _ in abc.noise.measured)
+        noise = (f"Simulation noise (sd of one run) measured by the pilot at {runs} points of the prior (its centre, "
+                 "and 20% and 80% along each parameter), modelled as log-linear in the parameters; at the centre "
+                 f"and its range over the prior: {describe(abc.noise)}.")
+    else:
+        noise = "No pilot: the simulation noise is left out of the likelihood."
+    lines += ["", noise, "", f"![discrepancy, temperature and acceptance]({figures['progress']})", "",
               f"![posterior]({figures['posterior']})"]
     return lines
 

@@ -23,6 +23,7 @@ from .. import output
 from ..executors import Executor
 from ..store import PartStore
 from . import abc_smc, plots, point_fit, report, results
+from . import noise as simulation_noise
 from .evaluation import Evaluation, Evaluator
 from .folder import DATABASE, JOURNAL, PARTS, Settings, start_folder
 from .targets_file import TargetsFile
@@ -46,11 +47,11 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def minimum_budget(settings: Settings) -> int:
+def minimum_budget(settings: Settings, parameters: int = 1) -> int:
     """The fewest runs that can give an estimate: the check(s), the pilot and a first population or two trials."""
     if settings.method == "optuna":
         return settings.check + 2 * settings.replications
-    return settings.pilot + 2 * settings.check + 2 * settings.population * settings.replications
+    return pilot_runs(settings, parameters) + 2 * settings.check + 2 * settings.population * settings.replications
 
 
 def calibrate(targets_file: TargetsFile, settings: Settings, out: Path, executor: Executor, resumed: bool = False,
@@ -97,11 +98,7 @@ def _fit(targets_file: TargetsFile, settings: Settings, out: Path, evaluator: Ev
                               settings.batch, trials)
         point = {p.key: results.rounded(p, found.values[p.key]) for p in targets_file.parameters}
         return point, found.trials, None
-    centre = {p.key: p.centre for p in targets_file.parameters}
-    pilot = evaluator.evaluate([centre], range(settings.pilot))[0]
-    noise = {t.name: float(pilot.figures[t.name].std(ddof=1)) if settings.pilot > 1 else 0.0
-             for t in targets_file.targets}
-    noise = {name: value if math.isfinite(value) else 0.0 for name, value in noise.items()}
+    noise = _pilot(targets_file, settings, evaluator)
     evaluator.budget -= 2 * settings.check  # kept for the check and the posterior predictive draws
     try:
         found = abc_smc.run(targets_file, evaluator, out / DATABASE, settings.seed, settings.replications,
@@ -117,9 +114,26 @@ def _fit(targets_file: TargetsFile, settings: Settings, out: Path, evaluator: Ev
     return {p.key: results.rounded(p, point[p.key]) for p in targets_file.parameters}, None, found
 
 
+def _pilot(targets_file: TargetsFile, settings: Settings, evaluator: Evaluator) -> simulation_noise.NoiseModel | None:
+    """The simulation noise across the prior (sim.experiments.calibrate.noise), from the pilot's runs."""
+    if settings.pilot <= 1:
+        return None
+    points = simulation_noise.pilot_points(targets_file)
+    seeds = range(simulation_noise.runs_per_point(settings.pilot, len(targets_file.parameters)))
+    runs = evaluator.evaluate([simulation_noise.to_values(targets_file, point) for point in points], seeds)
+    return simulation_noise.fit(targets_file, points, [run.figures for run in runs])
+
+
+def pilot_runs(settings: Settings, parameters: int) -> int:
+    """Runs the ABC pilot spends: a few seeds at each of its 1 + 2 x parameters points."""
+    if settings.method != "abc" or settings.pilot <= 1:
+        return 0
+    return simulation_noise.runs_per_point(settings.pilot, parameters) * (1 + 2 * parameters)
+
+
 def _check(targets_file: TargetsFile, settings: Settings, evaluator: Evaluator, point: dict, abc):
     """The point estimate on `check` fresh seeds and, for ABC, `check` posterior draws on the same seeds."""
-    first = max(settings.replications, settings.pilot)  # seeds the fit never used
+    first = max(settings.replications, settings.pilot)  # seeds the fit never used (the pilot uses fewer)
     check = evaluator.evaluate([point], range(first, first + settings.check))[0]
     if abc is None:
         return check, None
