@@ -59,11 +59,12 @@ def settings(method: str, budget: int, **changes) -> calibration.Settings:
     return calibration.Settings(method, budget, **{**base, **changes})
 
 
-def fit(targets_path: Path, chosen: calibration.Settings, out: Path, workers: int = 1, on_run=None):
+def fit(targets_path: Path, chosen: calibration.Settings, out: Path, workers: int = 1, on_run=None,
+        executor_kind: str = "local"):
     """A calibration through the library, as the command runs it (folder check, executor, calibrate)."""
     targets_file = calibration.load_targets(targets_path)
     resumed = calibration.check_folder(out, targets_file, chosen)
-    with make_executor("local", workers) as executor:
+    with make_executor(executor_kind, workers) as executor:
         return calibration.calibrate(targets_file, chosen, out, executor, resumed, progress=False, on_run=on_run)
 
 
@@ -602,3 +603,12 @@ def test_the_noise_model_follows_noise_that_grows_across_the_prior(tmp_path):
     assert np.allclose(model.smallest(), low, rtol=0.15) and np.allclose(model.largest(), high, rtol=0.15)
     centre = model.at_centre()
     assert all(abs(value - 0.01 * 2 ** 0.5) < 0.002 for value in centre.values()), centre
+
+
+def test_a_fit_on_a_dask_cluster_gives_the_same_posterior(tiny_fits, tmp_path):
+    """`--executor dask` (a LocalCluster on 127.0.0.1): the same runs, so the same posterior as on local cores."""
+    out, chosen = tiny_fits["abc"]
+    outcome = fit(tiny_fits["path"], chosen, tmp_path / "dask", workers=2, executor_kind="dask")
+    assert outcome.runs_used == tiny_fits["abc_outcome"].runs_used
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "posterior.parquet"),
+                                  pd.read_parquet(out / "posterior.parquet"))
