@@ -3,8 +3,7 @@
 The posterior's likelihood adds the simulation noise of a candidate's runs to each target's sd. That noise
 is not the same everywhere: a share counted from few people (the share hostile at a low failure rate)
 scatters less than one counted from many. Measured at the prior's centre alone it is too small wherever
-the figure is larger, and the posterior there is too narrow (the coverage study in tests/test_calibrate.py
-found 90% intervals holding the truth about 70% of the time). So the pilot runs a few seeds at the centre
+the figure is larger, and the posterior there is too narrow. So the pilot runs a few seeds at the centre
 and at two points along each parameter's axis (20% and 80% of its fitting range), and each target's noise
 is modelled as log-linear in the parameters on their fitting scale, fitted by least squares to the log of
 the sd measured at each point. Inside the prior box the model is monotone in each parameter, so its
