@@ -190,3 +190,16 @@ def test_a_tally_kept_for_later_still_reads_its_own_step():
         assert np.array_equal(expected.speakers, found.speakers)
         assert np.array_equal(expected.complaint_outcomes.resolved, found.complaint_outcomes.resolved)
         assert all(np.array_equal(a, b) for a, b in zip(expected.warned, found.warned))
+
+
+def test_serial_and_threaded_builds_are_cached_apart():
+    """numba's disk cache keys a function by name and line, not by parallel=True: a threaded build sharing its
+    serial twin's name would be loaded from the twin's cache entry and run on one thread."""
+    from sim.kernels import compiled
+
+    pairs = [(getattr(compiled, name), getattr(compiled, name.replace("_serial", "_threaded")))
+             for name in dir(compiled) if name.endswith("_serial")]
+    assert len(pairs) == 5
+    for serial, threaded in pairs:
+        assert serial.py_func.__qualname__ != threaded.py_func.__qualname__, serial.py_func.__qualname__
+        assert threaded.targetoptions.get("parallel") and not serial.targetoptions.get("parallel")

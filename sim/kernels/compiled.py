@@ -23,6 +23,7 @@ the last pass, as the reference does. `*_threaded` drivers run the chunks with `
 from __future__ import annotations
 
 import math
+import types
 
 import numba
 import numpy as np
@@ -37,6 +38,16 @@ pjit = numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 row = numba.njit(inline="always", error_model="numpy")
 
 CHUNK = 4096  # rows per chunk: the unit of threads' work and of the partial counts
+
+
+def _renamed(func, name: str):
+    """`func` under another name, for its threaded build. numba's disk cache keys a function by its name and
+    line, not by `parallel=True`: a serial and a threaded build of one function would share one cache entry,
+    and whichever was compiled first would be loaded for both (the threaded passes then ran on one thread)."""
+    copy = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
+    copy.__qualname__ = name
+    return copy
+
 
 # --- random numbers -------------------------------------------------------------------------------------
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -311,7 +322,7 @@ def _bond_loop(bond, company, identification, trust, peak, end, participation, a
 
 
 update_bond_serial = jit(_bond_loop)
-update_bond_threaded = pjit(_bond_loop)
+update_bond_threaded = pjit(_renamed(_bond_loop, "_bond_loop_threaded"))
 
 
 def _pressure_loop(company, bond, anger, grievance, trust, tenure, participation, advocacy, price_sensitivity,
@@ -342,7 +353,7 @@ def _pressure_loop(company, bond, anger, grievance, trust, tenure, participation
 
 
 leaving_pressure_serial = jit(_pressure_loop)
-leaving_pressure_threaded = pjit(_pressure_loop)
+leaving_pressure_threaded = pjit(_renamed(_pressure_loop, "_pressure_loop_threaded"))
 
 
 @jit
@@ -629,7 +640,7 @@ def _pass_a(n, keys, P, CO, programme_reach, programme_target, programme_frequen
 
 
 pass_a_serial = jit(_pass_a)
-pass_a_threaded = pjit(_pass_a)
+pass_a_threaded = pjit(_renamed(_pass_a, "_pass_a_threaded"))
 
 
 @jit
@@ -721,7 +732,7 @@ def _pass_b(n, keys, P, CO, praising, warning, indptr, indices, complete, compan
 
 
 pass_b_serial = jit(_pass_b)
-pass_b_threaded = pjit(_pass_b)
+pass_b_threaded = pjit(_renamed(_pass_b, "_pass_b_threaded"))
 
 
 @jit
@@ -958,7 +969,7 @@ def _pass_c(n, keys, P, CO, company, level, bond, anger, grievance, peak, end, p
 
 
 pass_c_serial = jit(_pass_c)
-pass_c_threaded = pjit(_pass_c)
+pass_c_threaded = pjit(_renamed(_pass_c, "_pass_c_threaded"))
 
 
 # --- set-up ---------------------------------------------------------------------------------------------
