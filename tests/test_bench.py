@@ -72,6 +72,17 @@ def test_report_shows_failures_and_unmet_goals():
     assert "year_peak_mb" not in report["figures"]
 
 
+def test_a_step_loop_lost_in_noise_is_said_so_not_shown_as_a_number():
+    report = {"machine": {"cpus": 2, "processor": "x", "python": "3", "numpy": "2", "numba": "0", "mesa": "3",
+                          "load_average_before": [1.0]},
+              "whole_run": {"customers": 3000, "steps": 20, "burn_in": 10, "seconds": 2.0, "cpu_seconds": 2.5},
+              "short_run": {"customers": 3000, "steps": 5, "burn_in": 10, "seconds": 2.1, "cpu_seconds": 2.6}}
+    bench.add_figures(report)
+    figure = report["figures"]["step_loop"]
+    assert figure["value"] is None and figure["met"] is None and "noise" in figure["note"]
+    assert "noise" in bench.format_report(report)
+
+
 def small_scenario(changes=None):
     return bench.benchmark_scenario(1500, 30, {"burn_in": 60, **(changes or {})})
 

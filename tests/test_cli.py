@@ -67,6 +67,10 @@ def test_console_script_installed():
     engage = Path(sys.executable).parent / "engage"  # installed next to the interpreter running the tests
     result = subprocess.run([engage, "describe"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "word_of_mouth" in result.stdout
+    # the usage line names the command the user typed: `engage` here, `python -m sim` the other way
+    assert subprocess.run([engage, "--help"], capture_output=True, text=True).stdout.startswith("usage: engage ")
+    module = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True)
+    assert module.stdout.startswith("usage: python -m sim ")
 
 
 def test_ctrl_c_keeps_finished_replications(small_yaml, tmp_path):

@@ -247,6 +247,11 @@ def test_robustness_table_has_every_policy_in_every_market_and_zero_regret_for_t
         assert table[f"{market}_regret"].min() == 0 and (table[f"{market}_regret"] >= 0).all()
     assert "Robustness across market scenarios" in (out / "report.md").read_text()
     assert "cheaper" in capsys.readouterr().out
+    over_time = pd.read_csv(out / "over_time.csv")  # the over-time plot's table holds every market, each paired
+    assert set(over_time["market"]) == {"small_market", "pricey_rival"}
+    for market in ("small_market", "pricey_rival"):
+        rows = over_time[(over_time["market"] == market) & (over_time["policy"] == "baseline")]
+        assert (rows["profit_difference_mean"] == 0).all() and len(rows) == 31
 
 
 @pytest.mark.slow
