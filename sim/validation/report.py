@@ -67,16 +67,7 @@ def chosen_mutations(properties_: int | None) -> tuple:
 def mutation_table(properties_: int | None, scale: float, seed: int = 0, tick: Callable = lambda: None
                    ) -> list[dict]:
     """mutations.run_all over the chosen mutations: property, mutation, caught, numbers."""
-    chosen = chosen_mutations(properties_)
-    if chosen is mutations.MUTATIONS:
-        return mutations.run_all(seed, scale, tick)
-    rows = []
-    for mutation in chosen:
-        demonstration = mutation.run(seed, scale)
-        rows.append({"property": mutation.property, "mutation": mutation.name, "caught": not demonstration.holds,
-                     "numbers": demonstration.numbers})
-        tick()
-    return rows
+    return mutations.run_all(seed, scale, tick, chosen_mutations(properties_))
 
 
 @dataclass
