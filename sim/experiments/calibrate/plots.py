@@ -21,12 +21,7 @@ OBSERVED, POINT, PREDICTIVE = "#424242", "#1565c0", "#ef6c00"
 
 
 def _save(fig, path: Path) -> str:
-    import matplotlib.pyplot as plt
-
-    with output.atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=110, format="png")
-    plt.close(fig)
-    return path.name
+    return output.write_png(fig, path).name
 
 
 def all_plots(out: Path, targets_file, outcome, trials: pd.DataFrame | None, abc) -> dict[str, str]:

@@ -12,15 +12,6 @@ from ..metrics import UNITS
 from .tables import lookup
 
 
-def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    with output.atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=110, format="png")
-    plt.close(fig)
-    return path
-
-
 def plot_over_time(over_time: pd.DataFrame, baseline: str, company: str, path: Path) -> Path:
     """One row of panels per market: share passionate, cumulative profit, and cumulative profit minus the
     baseline's in the same replication; mean over replications with 95% confidence bands."""
@@ -51,7 +42,7 @@ def plot_over_time(over_time: pd.DataFrame, baseline: str, company: str, path: P
                  "baseline in that market; bands are 95% confidence intervals of the mean over replications",
                  fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return output.write_png(fig, path)
 
 
 def plot_differences(summary: pd.DataFrame, market: str, policies: list[str], baseline: str, path: Path,
@@ -80,4 +71,4 @@ def plot_differences(summary: pd.DataFrame, market: str, policies: list[str], ba
                  "numbers) that does not cross the black line is a clear difference; the grey bar is the interval "
                  "independent seeds would give", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return output.write_png(fig, path)

@@ -210,8 +210,8 @@ def plot_intervals(summary: pd.DataFrame, policy_set: PolicySet, path: Path, met
     """Per policy and metric: the point estimate's paired interval (blue) above the posterior interval (orange)."""
     from matplotlib.ticker import MaxNLocator
 
+    from .. import output
     from ..plots import plt
-    from .plots import _save
 
     others = [p for p in policy_set.names if p != policy_set.baseline]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.8 * len(metrics), 0.7 * len(others) + 1.8), sharey=True,
@@ -232,4 +232,4 @@ def plot_intervals(summary: pd.DataFrame, policy_set: PolicySet, path: Path, met
     fig.suptitle("difference to the baseline: at the point estimate, noise only (blue, paired 95% CI) and over the "
                  "posterior, noise and parameters (orange, 95% of replications)", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return output.write_png(fig, path)

@@ -120,10 +120,7 @@ def label(value) -> str:
 
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
-    with output.atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=110, format="png")
-    plt.close(fig)
-    return path
+    return output.write_png(fig, path)
 
 
 def as_numbers(column: pd.Series, spec: dict, path: str) -> pd.Series:
