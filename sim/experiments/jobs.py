@@ -210,15 +210,16 @@ class _Queue:
 
     def __init__(self, jobs: Sequence[Job], rest_folder: Path):
         self.jobs = list(jobs)
+        self.group = {id(job): rest_group(job) for job in self.jobs}  # hashed once: `next` scans the queue often
         self.rest_folder = rest_folder
         self.running: set[str] = set()  # groups whose leader is computing the state at rest
-        self.ready: set[str] = {group for group in map(rest_group, self.jobs)
+        self.ready: set[str] = {group for group in self.group.values()
                                 if group and (rest_folder / f"rest-{group}.npz").is_file()}
 
     def next(self, waiting_is_possible: bool) -> Job | None:
         """The first job that can start now; with nothing running, the first job (never wait for nothing)."""
         for index, job in enumerate(self.jobs):
-            group = rest_group(job)
+            group = self.group[id(job)]
             if group is None or group in self.ready or group not in self.running:
                 if group is not None and group not in self.ready:
                     self.running.add(group)  # this job leads its group
@@ -228,7 +229,7 @@ class _Queue:
         return None
 
     def done(self, job: Job) -> None:
-        group = rest_group(job)
+        group = self.group.get(id(job))
         if group is not None:
             self.ready.add(group)
 
@@ -239,8 +240,9 @@ class _Queue:
         """Remove the rest-state files of groups whose jobs are all kept (they are not needed to resume)."""
         if not self.rest_folder.is_dir():
             return
-        open_groups = {rest_group(job) for job in jobs if not store.has(job.key, job.fingerprint)}
-        for group in {rest_group(job) for job in jobs} - open_groups - {None}:
+        groups = {id(job): self.group.get(id(job)) or rest_group(job) for job in jobs}
+        open_groups = {groups[id(job)] for job in jobs if not store.has(job.key, job.fingerprint)}
+        for group in set(groups.values()) - open_groups - {None}:
             (self.rest_folder / f"rest-{group}.npz").unlink(missing_ok=True)
         try:
             self.rest_folder.rmdir()  # only if empty
