@@ -128,11 +128,11 @@ MUTATIONS = (
 )
 
 
-def run_all(seed: int = 0, scale: float = 1.0, tick: Callable = lambda: None, chosen=MUTATIONS) -> list[dict]:
-    """Each mutation of `chosen` (default: every one): property, mutation, caught (the property no longer
-    holds) and the evidence."""
+def run_all(seed: int = 0, scale: float = 1.0, tick: Callable = lambda: None, chosen=None) -> list[dict]:
+    """Each mutation of `chosen` (default: every one, as MUTATIONS is when called): property, mutation, caught
+    (the property no longer holds) and the evidence."""
     rows = []
-    for mutation in chosen:
+    for mutation in MUTATIONS if chosen is None else chosen:
         demonstration = mutation.run(seed, scale)
         rows.append({"property": mutation.property, "mutation": mutation.name, "caught": not demonstration.holds,
                      "numbers": demonstration.numbers})
