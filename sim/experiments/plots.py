@@ -11,6 +11,7 @@ the comparison, sweep and calibration plots use, is imported on first use.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from pathlib import Path
 
@@ -119,6 +120,29 @@ def draw(data: dict, companies: list[str], folder: Path) -> list[Path]:
             money(data, companies, folder / FILES[2])]
 
 
+def draw_on_two_cores(data: dict, companies: list[str], folder: Path) -> list[Path]:
+    """`draw`, with the levels plot drawn by a forked copy of this process while this one draws the other two
+    (about 0.4 s of a small run's 0.9 s of drawing; the simulation has ended, so both cores are free)."""
+    folder = Path(folder)
+    if not hasattr(os, "fork"):
+        return draw(data, companies, folder)
+    pid = os.fork()
+    if pid == 0:  # the copy: one plot, then leave at once (no atexit handlers, no flushing the parent's buffers)
+        code = 1
+        try:
+            levels_over_time(data, companies, folder / FILES[0])
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        others = [transitions(data, folder / FILES[1]), money(data, companies, folder / FILES[2])]
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f"drawing {FILES[0]} failed (exit status {status})")
+    return [folder / FILES[0], *others]
+
+
 def run_plots(frame, companies: list[str], folder: Path) -> list[Path]:
     """The three plots of a run's timeseries (a DataFrame of one or more replications), drawn here."""
     return draw(plot_columns(frame, companies), companies, folder)
@@ -133,7 +157,7 @@ def _serve(connection) -> None:
         job = connection.recv()
         if job is not None:
             data, companies, folder = job
-            connection.send(("ok", [str(p) for p in draw(data, companies, Path(folder))]))
+            connection.send(("ok", [str(p) for p in draw_on_two_cores(data, companies, Path(folder))]))
     except BaseException as error:  # reported to the parent, which raises it
         try:
             connection.send(("error", f"{type(error).__name__}: {error}"))

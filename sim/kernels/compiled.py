@@ -271,12 +271,16 @@ def pressure_row(c, bond, anger, grievance, trust_c, tenure, participation, advo
 
 @row
 def level_row(c, bond, anger, none, involved, passionate, disengaged, hostile_anger, prospect):
-    """Level code read from bond and anger (thresholds in float64, as the kernel always compared); selects,
-    not branches: levels differ person by person, which a branch predictor cannot guess."""
-    upper = 2 if bond >= passionate else (1 if bond >= involved else 0)
-    lower = 4 if anger >= hostile_anger else 3
-    code = lower if bond <= disengaged else upper
-    return prospect if c >= none else code
+    """Level code read from bond and anger (thresholds in float64, as the kernel always compared).
+
+    Arithmetic on the comparisons, not branches: levels differ person by person, which a branch predictor
+    cannot guess, and numba turns `a if test else b` into branches (this form halves the cost of the levels
+    in the fused step). It needs passionate > involved, which sim.scenario checks."""
+    i64 = np.int64
+    upper = i64(bond >= passionate) + i64(bond >= involved)  # 2 passionate, 1 involved, 0 indifferent
+    lower = i64(3) + i64(anger >= hostile_anger)  # 3 disengaged, 4 hostile
+    code = upper + i64(bond <= disengaged) * (lower - upper)
+    return code + i64(c >= none) * (prospect - code)
 
 
 @row
