@@ -10,8 +10,8 @@ def add_parser(subparsers) -> None:
         "bench", help="measure speed, start time and memory against the targets (and a plain per-agent Mesa model)",
         description="Whole `run` commands, start time, the step loop, the per-agent Mesa model, a million customers "
                     "for a year: each in fresh processes, on scenarios/baseline.yaml with every mechanism on. "
-                    "Prints the figures with their goals; --out also writes them as JSON. Takes about 5 minutes "
-                    "(--quick: about 2).")
+                    "Prints the figures with their goals; --out also writes them as JSON. Whole runs are timed 3 times "
+                    "and the fastest kept. Takes about 7 minutes (--quick: about 3).")
     parser.add_argument("--quick", action="store_true",
                         help="a shorter run: the per-agent model at 10,000, a million customers set up but not run")
     parser.add_argument("--smoke", action="store_true",
