@@ -30,13 +30,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..scenario import Scenario
 from .executors import Executor, InProcess
 from .store import PartStore
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts without it
+    import pandas as pd
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -70,6 +71,8 @@ class KeepRow:
     columns: tuple = ()
 
     def __call__(self, model, replication: int) -> pd.DataFrame:
+        import pandas as pd
+
         frame = model.timeseries(replication)
         return pd.DataFrame([{**dict(self.columns), **{o.name: o.compute(frame) for o in self.outputs}}])
 

@@ -6,7 +6,11 @@ cost, ROI and an NPS-like index. All take the DataFrame of one replication (`mod
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts without it
+    import pandas as pd
+
 
 METRICS = {
     "customers": "customers at the end",

@@ -17,9 +17,11 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts without it
+    import pandas as pd
+
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "networkx", "pyyaml", "tqdm", "numba")
 

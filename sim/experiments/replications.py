@@ -6,10 +6,13 @@ kept as `parts/rep<r>.parquet` (its whole timeseries) until the run's files are 
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..scenario import Scenario
 from .jobs import Job, KeepTimeseries, replication_seed
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts without it
+    import pandas as pd
 
 
 def replication_jobs(scenario: Scenario, replications) -> list[Job]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .output import atomic_path
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts without it
+    import pandas as pd
 
 FINGERPRINT = b"sim.fingerprint"
 TIMING = b"sim.timing"
