@@ -39,9 +39,20 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINT
 
 
+# Keys of a scenario that cannot change its state at rest: labels, what happens after step 0 (interventions start
+# at step 0 or later: sim.parameters.INTERVENTION), and how many Mesa agent views are made.
+NOT_AT_REST = ("name", "description", "steps", "replications", "interventions", "customer_agents")
+
+
+def at_rest_data(data: dict) -> dict:
+    """The part of a resolved scenario that decides its state at rest."""
+    return {key: value for key, value in data.items() if key not in NOT_AT_REST}
+
+
 def rest_fingerprint(start, root_entropy: int) -> str:
-    """What decides a state at rest: the market's scenario as resolved, the run's entropy, and the code."""
-    text = json.dumps({"scenario": start.data, "entropy": int(root_entropy), "code": code_fingerprint()},
+    """What decides a state at rest: the market's scenario as resolved (less NOT_AT_REST), the run's entropy, and
+    the code."""
+    text = json.dumps({"scenario": at_rest_data(start.data), "entropy": int(root_entropy), "code": code_fingerprint()},
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -8,6 +8,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
+# Tests do not read or fill the user's cache of states at rest (sim.experiments.rest_cache): every run plays its
+# burn-in, unless a test names a cache folder of its own (tests/test_rest_cache.py).
+os.environ["SIM_REST_CACHE"] = "off"
+
 
 def pytest_addoption(parser):
     parser.addoption("--refresh-stored", action="store_true",

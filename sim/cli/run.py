@@ -30,6 +30,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                         help="override a scenario key, validated like the file (repeatable)")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="play the burn-in even if this market's state at rest is cached, and keep none "
+                             "(the cache: $SIM_REST_CACHE, default ~/.cache/customer-engagement/rest-states)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=main)
 
@@ -52,7 +55,7 @@ def main(args) -> int:
     out = Path(args.out) if args.out else Path("results") / scenario.name / output.new_run_id(data["seed"])
     folder = output.RunFolder(out)
     store = PartStore(folder.path / "parts")
-    jobs = replication_jobs(scenario, range(data["replications"]))
+    jobs = replication_jobs(scenario, range(data["replications"]), cache_rest=not args.no_cache)
     status = "complete"
     # the plots are drawn by a child process that imports matplotlib while the replications run
     plotter = None if args.no_plots else PlotProcess()
@@ -61,6 +64,10 @@ def main(args) -> int:
         workers = args.workers or min(default_workers(), data["replications"])
         with make_executor("local", workers) as executor:
             run_jobs(jobs, store, executor, progress=not args.quiet, description=scenario.name)
+        if not args.no_cache:
+            from ..experiments import rest_cache
+
+            rest_cache.prune()
     except KeyboardInterrupt:
         status = "interrupted"
     except BaseException:

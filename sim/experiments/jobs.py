@@ -94,6 +94,7 @@ class Job:
     labels: dict = field(default_factory=dict)  # what the experiment calls this job (market, policy, point...)
     source: str = "<job>"  # the file a raw scenario came from, for error messages
     rest: Scenario | None = None  # the market whose state at rest the run starts from (compare: the market)
+    cache_rest: bool = False  # keep its own state at rest in the machine's cache (sim.experiments.rest_cache)
     fingerprint: str = ""
 
     def __post_init__(self):
@@ -142,7 +143,8 @@ def rest_file(folder: str | Path | None, job: Job) -> Path | None:
 def execute(job: Job, progress: bool = False, rest_folder: str | None = None) -> tuple[str, pd.DataFrame, dict]:
     """Run one job to the end (in a worker or in this process); return (key, kept table, timing).
 
-    With `rest_folder`, a job with a `rest` market reads (or, first, writes) the state at rest there.
+    With `rest_folder`, a job with a `rest` market reads (or, first, writes) the state at rest there; a job with
+    `cache_rest` reads or writes its own in the machine's cache (sim.experiments.rest_cache).
     """
     from ..kernels import single_threaded
     from ..model import EngagementModel
@@ -150,7 +152,15 @@ def execute(job: Job, progress: bool = False, rest_folder: str | None = None) ->
     if multiprocessing.parent_process() is not None:
         single_threaded()  # a worker process (local pool or Dask): processes, not threads, share the cores
     started, cpu = time.perf_counter(), time.process_time()
-    model = EngagementModel(job.resolve(), rng=job.seed, rest=job.rest, rest_file=rest_file(rest_folder, job))
+    scenario, cached = job.resolve(), None
+    kept = rest_file(rest_folder, job)
+    if kept is None and job.cache_rest and job.rest is None:
+        from . import rest_cache
+
+        kept = cached = rest_cache.path_for(scenario.data, job.seed)
+    model = EngagementModel(scenario, rng=job.seed, rest=job.rest, rest_file=kept)
+    if cached is not None and model.rest_reused:
+        rest_cache.mark_used(cached)
     model.run(progress=progress)
     model.release()  # the kept table needs the timeseries only, not the customers
     table = job.keep(model, job.replication)

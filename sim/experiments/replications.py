@@ -15,10 +15,12 @@ if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts with
     import pandas as pd
 
 
-def replication_jobs(scenario: Scenario, replications) -> list[Job]:
-    """One job per replication, keeping its timeseries."""
+def replication_jobs(scenario: Scenario, replications, cache_rest: bool = False) -> list[Job]:
+    """One job per replication, keeping its timeseries; `cache_rest`: each keeps (or reads) its state at rest in
+    the machine's cache (sim.experiments.rest_cache)."""
     seed = scenario.data["seed"]
-    return [Job(f"rep{r:04d}", scenario, replication_seed(seed, r), r, KeepTimeseries()) for r in replications]
+    return [Job(f"rep{r:04d}", scenario, replication_seed(seed, r), r, KeepTimeseries(), cache_rest=cache_rest)
+            for r in replications]
 
 
 def run_one(scenario: Scenario, replication: int = 0, progress: bool = False, rest: Scenario | None = None
