@@ -140,12 +140,12 @@ class FusedStep:
         self.warnings_by_level = np.zeros((chunks, PROSPECT + 1), np.int64)
         self.warnings_about_former = np.zeros(chunks, np.int64)
         self.lost_by_level = np.zeros((chunks, size, PROSPECT + 1), np.int64)
-        # Two sets of per-customer event buffers, used in turn: a step's tally decodes its signals from the set
-        # it was written with, and that set is written again two steps later. A tally still held by then has its
-        # signals decoded first (`_reuse`), so no tally ever reads another step's events.
-        self._sets = [self._events(n), self._events(n)]
-        self._owners: list = [None, None]  # a weak reference to the tally reading each set
-        self._turn = 0
+        # One set of per-customer event buffers (11 bytes a customer), written again every step: a step's tally
+        # decodes its signals from it lazily, and a tally still held when the next step starts has its signals
+        # decoded first (`_reuse`), so no tally ever reads another step's events. The model lets go of its own
+        # last tally before a step, so only a tally someone keeps pays for decoding.
+        self._events_set = self._events(n)
+        self._owner = None  # a weak reference to the tally reading the set
         self.params = None
         self.companies = None
         self.set_params(params)
@@ -153,17 +153,15 @@ class FusedStep:
         self.timings = dict.fromkeys(PASSES, 0.0)
 
     def _reuse(self, tally: Tally | None) -> tuple:
-        """The event buffers for this step (see __init__); a step without a tally (burn-in) takes set 0."""
+        """The event buffers for this step (see __init__), after the tally that read them last, if it is still
+        held, has decoded its signals; a step without a tally (burn-in) leaves the buffers to nobody."""
         import weakref
 
-        turn = 0 if tally is None else self._turn
-        owner = self._owners[turn]() if self._owners[turn] is not None else None
+        owner = self._owner() if self._owner is not None else None
         if owner is not None:
             owner.materialise()
-        self._owners[turn] = None if tally is None else weakref.ref(tally)
-        if tally is not None:
-            self._turn = 1 - turn
-        return self._sets[turn]
+        self._owner = None if tally is None else weakref.ref(tally)
+        return self._events_set
 
     @staticmethod
     def _events(n: int) -> tuple:

@@ -206,6 +206,7 @@ class EngagementModel(mesa.Model):
 
     # --- Mesa interface -------------------------------------------------------------------------
     def step(self) -> None:
+        self.last_tally = None  # the fused step decodes a tally still held when it reuses its buffers: only if kept
         tally = Tally(self.market.size + 1, company_before=self.state.company.copy())
         self.market.advance()
         fused = self._fused_step()
