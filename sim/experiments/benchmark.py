@@ -177,8 +177,8 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         report["help"] = {"seconds": statistics.median(helps), "runs": helps, "imports": run_child("imports")}
 
         repeats = plan.get("repeats", 1)
-        say(f"  whole run: {plan['large']:,} customers x {plan['year']} steps, and x {plan['short']} steps, each "
-            f"the fastest of {repeats}; then from a cached state at rest ...", flush=True)
+        say(f"  whole run: {plan['large']:,} customers x {plan['year']} steps and x {plan['short']} steps in turn, "
+            f"{repeats} times; then from a cached state at rest ...", flush=True)
 
         cold = {"SIM_REST_CACHE": "off"}  # every run plays its burn-in
         warm = {"SIM_REST_CACHE": str(folder / "rest-cache")}  # runs after the first read their state at rest
@@ -186,15 +186,21 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         def best(name: str, arguments: list[str], cache: dict) -> dict:
             """The fastest of `repeats` runs of a command (each into its own folder: the same --out would resume):
             the figure least disturbed by whatever else the machine does, with every run's seconds beside it."""
-            runs = [timed_command(["run", *arguments, "--out", str(folder / f"{name}{k}"), "--quiet"], threads,
-                                  env=cache) for k in range(repeats)]
-            fastest = min(runs, key=lambda result: (("error" in result), result["seconds"]))
-            return {**fastest, "runs": [result["seconds"] for result in runs]}
+            return _fastest([timed_command(["run", *arguments, "--out", str(folder / f"{name}{k}"), "--quiet"],
+                                           threads, env=cache) for k in range(repeats)])
 
-        year_run = best("year", [str(large)], cold)
-        short_run = best("short", [str(large), "--steps", str(plan["short"])], cold)
+        # the year and the short run in turn, so that each pair meets the same load; the step loop is the median of
+        # the pairs' differences (the fastest of each, taken apart, can pair a calm year with a busy short run)
+        pairs = [(timed_command(["run", str(large), "--out", str(folder / f"year{k}"), "--quiet"], threads, env=cold),
+                  timed_command(["run", str(large), "--out", str(folder / f"short{k}"), "--quiet", "--steps",
+                                 str(plan["short"])], threads, env=cold)) for k in range(repeats)]
+        years, shorts = [year for year, _ in pairs], [short for _, short in pairs]
+        year_run, short_run = _fastest(years), _fastest(shorts)
+        differences = [year["seconds"] - short["seconds"] for year, short in pairs
+                       if "error" not in year and "error" not in short]
         report["whole_run"] = {"customers": plan["large"], "steps": plan["year"], "burn_in": burn_in, **year_run}
-        report["short_run"] = {"customers": plan["large"], "steps": plan["short"], "burn_in": burn_in, **short_run}
+        report["short_run"] = {"customers": plan["large"], "steps": plan["short"], "burn_in": burn_in, **short_run,
+                               "differences": differences}
         timed_command(["run", str(large), "--out", str(folder / "fill"), "--quiet", "--no-plots"], threads, env=warm)
         report["whole_run_cached"] = {"customers": plan["large"], "steps": plan["year"], "burn_in": burn_in,
                                       **best("cached", [str(large)], warm)}
@@ -230,6 +236,12 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
     report["machine"]["load_average_after"] = list(os.getloadavg())
     add_figures(report)
     return report
+
+
+def _fastest(results: list[dict]) -> dict:
+    """The fastest of several timed runs of one command (a failed one only if all failed), with every run's seconds."""
+    fastest = min(results, key=lambda result: ("error" in result, result["seconds"]))
+    return {**fastest, "runs": [result["seconds"] for result in results]}
 
 
 def _runs(result: dict) -> str:
@@ -271,11 +283,13 @@ def add_figures(report: dict) -> None:
                 f"{cached['seconds']:.1f} s; the fastest of {_runs(cached)}")
         if _ok(report, "short_run"):
             short = report["short_run"]
-            delta = run_["seconds"] - short["seconds"]
+            differences = short.get("differences") or [run_["seconds"] - short["seconds"]]
+            delta = statistics.median(differences)
             steps = run_["steps"] - short["steps"]
             put("step_loop", f"step loop ({run_['steps']}-step run - {short['steps']}-step run)",
                 run_["customers"] * steps / delta if delta > 0 else None, "customer-steps/s",
-                f"{delta:.1f} s for {steps} steps of {run_['customers']:,} customers (the fastest runs)" if delta > 0
+                f"{delta:.1f} s for {steps} steps of {run_['customers']:,} customers (median of "
+                f"{len(differences)} paired runs: " + ", ".join(f"{d:.1f}" for d in differences) + " s)" if delta > 0
                 else
                 "the two runs differ by less than their noise: too few customers or steps to measure")
         if _ok(report, "per_agent"):
