@@ -3,13 +3,17 @@
 Figures, each measured in fresh processes (sim.experiments.benchmark_measure runs inside the children):
 - whole run: `python -m sim run` of the benchmark scenario at 100,000 customers for a year (imports,
   set-up, the 730-step burn-in, 365 recorded steps, tables and plots), as customer-steps per second
-  counting the recorded year, and counting every step computed (the burn-in too);
+  counting the recorded year, and counting every step computed (the burn-in too); the fastest of three,
+  with the cache of states at rest off; and again with the state at rest read from the cache (a second
+  run of the market, sim.experiments.rest_cache);
 - the same against the plain per-agent Mesa model (benchmarks/per_agent_model.py, same scenario and
   population, from the same market at rest), per customer-step: its step loop's seconds per
   customer-step over the whole run's (every step computed); and step loop against step loop;
-- step loop alone: the difference between a 365-step and a 35-step whole run, per recorded step;
+- step loop alone: the difference between a 365-step and a 35-step whole run, per recorded step (the
+  two timed in turn, three times; the median of the three differences);
 - start: `python -m sim --help`, median of several;
-- baseline run: `python -m sim run scenarios/baseline.yaml` (10,000 customers), with and without burn-in;
+- baseline run: `python -m sim run scenarios/baseline.yaml` (10,000 customers), with and without burn-in,
+  and from its cached state at rest;
 - scale: 1,000,000 customers for 365 steps in one process, peak memory (whole process);
 - set-up of 1,000,000 customers (population, network, agents; the burn-in is reported apart);
 - cost per step of each mechanism (the reference engine) and of each pass of the fused step, at 100,000.
