@@ -13,8 +13,9 @@ from __future__ import annotations
 import importlib
 import os
 
-# People from which the threaded builds are used (override with SIM_THREADED_FROM; see `python -m sim bench`)
-THREADED_FROM = int(os.environ.get("SIM_THREADED_FROM", 50_000))
+# People from which the threaded builds are used (override with SIM_THREADED_FROM). `python -m sim bench` on
+# 2 cores: two threads x1.40-1.68 at 20,000 people, x0.75-1.30 at 10,000 (five runs of 2026-11-30)
+THREADED_FROM = int(os.environ.get("SIM_THREADED_FROM", 20_000))
 
 
 def single_threaded() -> None:
