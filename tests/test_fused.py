@@ -175,7 +175,7 @@ def test_the_engine_is_chosen_explicitly():
 
 
 def test_a_tally_kept_for_later_still_reads_its_own_step():
-    """The fused step reuses its event buffers every other step; a tally someone keeps decodes its signals
+    """The fused step writes its event buffers again every step; a tally someone keeps decodes its signals
     before its buffers are written again, so it still describes its own step."""
     overrides = busy(2000, steps=6, burn_in=5)
     reference = sim.EngagementModel("baseline", rng=4, engine="reference", overrides=overrides)
