@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def load_rest(path: Path, fingerprint: str) -> states.CustomerState | None:
             if str(data["fingerprint"]) != fingerprint:
                 return None
             return states.CustomerState(**{name: data[name] for name in states.field_names()})
-    except (OSError, ValueError, KeyError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # a damaged file: play the burn-in
         return None
 
 

@@ -49,6 +49,16 @@ def test_the_cached_state_is_what_the_run_starts_from(cli, tmp_path):
     assert _run(cli, tmp_path / "doctored", cache=cache) != played
 
 
+def test_a_damaged_cached_state_is_played_again_and_replaced(cli, tmp_path):
+    cache = tmp_path / "cache"
+    played = _run(cli, tmp_path / "first", cache=cache)
+    (path,) = _files(cache)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:1000])  # cut short, as a full disk or a damaged file might leave it
+    assert _run(cli, tmp_path / "again", cache=cache) == played
+    assert path.read_bytes() == whole
+
+
 def test_runs_that_differ_after_step_0_share_the_state(cli, tmp_path):
     cache = tmp_path / "cache"
     _run(cli, tmp_path / "first", cache=cache)

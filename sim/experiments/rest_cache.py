@@ -33,7 +33,10 @@ def folder() -> Path | None:
         return None
     if chosen:
         return Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no home folder to be found: no cache, every run plays its burn-in
+        return None
     return Path(base) / "customer-engagement" / "rest-states"
 
 
