@@ -153,12 +153,12 @@ def execute(job: Job, progress: bool = False, rest_folder: str | None = None) ->
         single_threaded()  # a worker process (local pool or Dask): processes, not threads, share the cores
     started, cpu = time.perf_counter(), time.process_time()
     scenario, cached = job.resolve(), None
-    kept = rest_file(rest_folder, job)
-    if kept is None and job.cache_rest and job.rest is None:
+    rest_path = rest_file(rest_folder, job)
+    if rest_path is None and job.cache_rest and job.rest is None:
         from . import rest_cache
 
-        kept = cached = rest_cache.path_for(scenario.data, job.seed)
-    model = EngagementModel(scenario, rng=job.seed, rest=job.rest, rest_file=kept)
+        rest_path = cached = rest_cache.path_for(scenario.data, job.seed)
+    model = EngagementModel(scenario, rng=job.seed, rest=job.rest, rest_file=rest_path)
     if cached is not None and model.rest_reused:
         rest_cache.mark_used(cached)
     model.run(progress=progress)
