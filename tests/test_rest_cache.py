@@ -37,16 +37,21 @@ def test_a_cached_state_gives_the_bytes_of_a_burn_in(cli, tmp_path):
 
 
 def test_the_cached_state_is_what_the_run_starts_from(cli, tmp_path):
-    """Doctor the cached state (same fingerprint, every bond 0): the next run's results change."""
+    """Doctor the cached state (same fingerprint) two ways: each run starts from what it finds, so the two
+    give different results, and neither gives the results of the state as played."""
     cache = tmp_path / "cache"
     played = _run(cli, tmp_path / "first", cache=cache)
     (path,) = _files(cache)
     with np.load(path) as data:
         arrays = {name: data[name] for name in data.files}
-    arrays["bond"] = np.zeros_like(arrays["bond"])
-    with open(path, "wb") as file:
-        np.savez(file, **arrays)
-    assert _run(cli, tmp_path / "doctored", cache=cache) != played
+    results = []
+    for bond in (0.0, 0.5):
+        arrays["bond"] = np.full_like(arrays["bond"], bond)
+        with open(path, "wb") as file:
+            np.savez(file, **arrays)
+        results.append(_run(cli, tmp_path / f"doctored{bond}", cache=cache))
+    assert results[0] != results[1]
+    assert played not in results
 
 
 def test_a_damaged_cached_state_is_played_again_and_replaced(cli, tmp_path):
