@@ -116,8 +116,7 @@ def describe_minimum(settings, dimensions: int) -> str:
     if settings.method == "optuna":
         return f"{settings.check} check runs and two trials of {settings.replications} replication(s)"
     return (f"a pilot of {pilot_runs(settings, dimensions)}, {2 * settings.check} check runs and two generations' "
-            "worth of "
-            f"{settings.population} particles x {settings.replications} replication(s)")
+            f"worth of {settings.population} particles x {settings.replications} replication(s)")
 
 
 def command_of(args) -> str:

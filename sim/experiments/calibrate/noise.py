@@ -62,14 +62,18 @@ class NoiseModel:
     def at_centre(self) -> dict[str, float]:
         return dict(zip(self.names, map(float, self.sd(np.full(self.slopes.shape[1], 0.5))), strict=True))
 
-    def smallest(self) -> np.ndarray:
-        """The smallest sd of each target anywhere in the box (at one of its corners)."""
+    def _at_corners(self) -> np.ndarray:
+        """sd of each target at each corner of the box [target, corner], where its extremes lie (monotone)."""
         corners = np.array(list(itertools.product((0.0, 1.0), repeat=self.slopes.shape[1])))
-        return np.exp(self.intercept[:, None] + self.slopes @ corners.T).min(axis=1)
+        return np.exp(self.intercept[:, None] + self.slopes @ corners.T)
+
+    def smallest(self) -> np.ndarray:
+        """The smallest sd of each target anywhere in the box."""
+        return self._at_corners().min(axis=1)
 
     def largest(self) -> np.ndarray:
-        corners = np.array(list(itertools.product((0.0, 1.0), repeat=self.slopes.shape[1])))
-        return np.exp(self.intercept[:, None] + self.slopes @ corners.T).max(axis=1)
+        """The largest sd of each target anywhere in the box."""
+        return self._at_corners().max(axis=1)
 
 
 FLOOR = 1e-9  # an sd of zero (a figure that did not move) as a tiny positive number, so its log exists

@@ -120,8 +120,8 @@ def _search(settings, trials: pd.DataFrame | None, abc, figures: dict) -> list[s
         lines.append(f"| {int(row['generation']) + 1} | {row['temperature']:.3g} | {int(row['evaluations'])} | "
                      f"{int(row['accepted'])} | {row['acceptance_rate']:.0%} | {row['ess']:.0f} |")
     if abc.noise is not None:
-        runs = sum(1 for _ in abc.noise.measured)
-        noise = (f"Simulation noise (sd of one run) measured by the pilot at {runs} points of the prior (its centre, "
+        points = len(abc.noise.measured)
+        noise = (f"Simulation noise (sd of one run) measured by the pilot at {points} points of the prior (its centre, "
                  "and 20% and 80% along each parameter), modelled as log-linear in the parameters; at the centre "
                  f"and its range over the prior: {describe(abc.noise)}.")
     else:
