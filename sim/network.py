@@ -72,8 +72,8 @@ class Network:
 
 
 @numba.njit(cache=True, nogil=True)
-def _neighbour_lists(n, sources, targets):
-    """Undirected edges to sorted, duplicate-free neighbour lists (counting sort; self-loops dropped)."""
+def _unsorted_lists(n, sources, targets):
+    """Undirected edges to neighbour lists in edge order (counting sort; self-loops dropped): (start, lists)."""
     start = np.zeros(n + 1, np.int64)
     for e in range(sources.size):
         if sources[e] != targets[e]:
@@ -89,10 +89,16 @@ def _neighbour_lists(n, sources, targets):
             fill[a] += 1
             indices[fill[b]] = a
             fill[b] += 1
-    indptr = np.zeros(n + 1, np.int64)
+    return start, indices
+
+
+@numba.njit(cache=True, nogil=True)
+def _sort_lists(start, indices):
+    """Each list sorted and its repeats dropped, in place: `start` becomes the CSR indptr; returns the count."""
     write = 0
-    for i in range(n):
-        lo, hi = start[i], start[i + 1]
+    lo = start[0]
+    for i in range(start.size - 1):
+        hi = start[i + 1]  # read before this row's indptr overwrites it
         if hi - lo > 32:
             indices[lo:hi].sort()
         else:  # rows are short: an insertion sort in place, without allocating a sorted copy per person
@@ -110,13 +116,21 @@ def _neighbour_lists(n, sources, targets):
                 indices[write] = value
                 write += 1
                 last = value
-        indptr[i + 1] = write
-    return indptr, indices[:write].copy()
+        start[i + 1] = write
+        lo = hi
+    return write
 
 
-def from_edges(n: int, sources: np.ndarray, targets: np.ndarray, kind: str) -> Network:
-    indptr, indices = _neighbour_lists(n, sources.astype(np.int32, copy=False), targets.astype(np.int32, copy=False))
-    return Network(n, indptr, indices, kind)
+def from_edges(n: int, edges: list, kind: str) -> Network:
+    """The network of undirected `edges`, a list [sources, targets] that this empties: with no other reference
+    to them, the edge arrays are let go of before the lists are sorted (at a million people they weigh as
+    much as the lists)."""
+    sources, targets = (edges.pop(0).astype(np.int32, copy=False) for _ in range(2))
+    indptr, indices = _unsorted_lists(n, sources, targets)
+    del sources, targets
+    count = _sort_lists(indptr, indices)
+    # repeated edges are rare: the few unused places at the end are not worth copying the lists for
+    return Network(n, indptr, indices[:count] if count < indices.size else indices, kind)
 
 
 def watts_strogatz(n: int, degree: int, rewiring: float, rng: np.random.Generator) -> Network:
@@ -126,13 +140,15 @@ def watts_strogatz(n: int, degree: int, rewiring: float, rng: np.random.Generato
     targets = (sources + np.tile(np.arange(1, half + 1, dtype=np.int32), n)) % np.int32(n)
     rewire = rng.random(sources.size, dtype=np.float32) < rewiring
     targets[rewire] = rng.integers(0, n, int(rewire.sum()), dtype=np.int32)
-    return from_edges(n, sources, targets, "watts_strogatz")
+    edges = [sources, targets]
+    del sources, targets, rewire
+    return from_edges(n, edges, "watts_strogatz")
 
 
 def erdos_renyi(n: int, degree: float, rng: np.random.Generator) -> Network:
     """G(n, m) with m = n * degree / 2 random edges (self-loops and repeats dropped)."""
     m = int(round(n * degree / 2))
-    return from_edges(n, rng.integers(0, n, m, dtype=np.int32), rng.integers(0, n, m, dtype=np.int32), "erdos_renyi")
+    return from_edges(n, [rng.integers(0, n, m, dtype=np.int32), rng.integers(0, n, m, dtype=np.int32)], "erdos_renyi")
 
 
 def barabasi_albert(n: int, degree: int, rng: np.random.Generator) -> Network:
@@ -142,7 +158,7 @@ def barabasi_albert(n: int, degree: int, rng: np.random.Generator) -> Network:
     m = max(degree // 2, 1)
     graph = nx.barabasi_albert_graph(n, min(m, n - 1), seed=int(rng.integers(2**31)))
     edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
-    return from_edges(n, edges[:, 0], edges[:, 1], "barabasi_albert")
+    return from_edges(n, [edges[:, 0], edges[:, 1]], "barabasi_albert")
 
 
 def edge_list(n: int, path: str | Path) -> Network:
@@ -160,7 +176,7 @@ def edge_list(n: int, path: str | Path) -> Network:
             raise ValueError(f"{path}:{number}: customer index out of range 0..{n - 1}: {line.strip()!r}")
         pairs.append((a, b))
     edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    return from_edges(n, edges[:, 0], edges[:, 1], "edge_list")
+    return from_edges(n, [edges[:, 0], edges[:, 1]], "edge_list")
 
 
 def build(config: dict, n: int, rng: np.random.Generator, base_dir: Path | None = None) -> Network:

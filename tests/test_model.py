@@ -140,6 +140,9 @@ def test_networks_are_seeded_and_shaped(kind):
     if not a.complete:
         matrix = a.to_scipy()
         assert (matrix != matrix.T).nnz == 0 and matrix.diagonal().sum() == 0  # undirected, no self-loops
+        # each list sorted and without repeats (repeated and looped edges do occur among 8,000 random ends)
+        assert all((np.diff(a.indices[a.indptr[i]:a.indptr[i + 1]]) > 0).all() for i in range(2000))
+        assert a.indptr[-1] == a.indices.size
         rows = np.repeat(np.arange(2000), np.diff(a.indptr))
         edges = set(zip(rows.tolist(), a.indices.tolist()))
         assert all((i, int(j)) in edges for i, j in enumerate(contacts) if j >= 0)
