@@ -57,6 +57,14 @@ def test_a_sweep_too_big_to_run_is_refused_before_it_is_built(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_malformed_environment_variable_is_one_line_and_leaves_nothing(cli, tmp_path):
+    """SIM_THREADED_FROM is read where the jobs run; its error is the user's, not a failed job's traceback."""
+    result = cli("run", "baseline", "--steps", "2", "--out", tmp_path / "out", env={"SIM_THREADED_FROM": "lots"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "SIM_THREADED_FROM" in result.stderr and "'lots'" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # not even the hidden folder the run is built in
+
+
 @pytest.mark.parametrize("command", [["run", "baseline"], ["compare", "baseline", "--policies", "focal_options"]])
 def test_errors_name_the_flag_the_user_typed(cli, tmp_path, command):
     result = cli(*command, "--steps", "-5", "--out", tmp_path / "out")

@@ -74,6 +74,8 @@ def main(args) -> int:
     except BaseException:
         if plotter:
             plotter.close()
+        if not any(store.has(job.key, job.fingerprint) for job in jobs):  # nothing finished: leave nothing behind
+            folder.discard()
         raise
     frames = {job.replication: store.read(job.key) for job in jobs if store.has(job.key, job.fingerprint)}
     if not frames:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from ..scenario import Scenario
 from .executors import Executor, InProcess
 from .store import PartStore
@@ -280,6 +281,8 @@ def _refill(executor: Executor, queue: _Queue, pending: dict, progress: bool) ->
 def _result(future, job: Job):
     try:
         return future.result()
+    except InputError:  # what the user gave cannot be used: its one line says where, for every job alike
+        raise
     except Exception as error:
         raise RuntimeError(f"job {job.key} (seed {job.seed}) failed: {type(error).__name__}: {error}") from error
 

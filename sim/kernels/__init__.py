@@ -13,9 +13,22 @@ from __future__ import annotations
 import importlib
 import os
 
+
+def _threaded_from(default: int = 20_000) -> int:
+    text = os.environ.get("SIM_THREADED_FROM", "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        from ..errors import InputError
+
+        raise InputError(f"SIM_THREADED_FROM (environment): expected a whole number of people, got {text!r}") from None
+
+
 # People from which the threaded builds are used (override with SIM_THREADED_FROM). `python -m sim bench` on
 # 2 cores: two threads x1.40-1.68 at 20,000 people, x0.75-1.30 at 10,000 (five runs of 2026-11-30)
-THREADED_FROM = int(os.environ.get("SIM_THREADED_FROM", 20_000))
+THREADED_FROM = _threaded_from()
 
 
 def single_threaded() -> None:
