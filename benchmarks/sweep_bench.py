@@ -15,7 +15,6 @@ because other processes on the same cores lower the efficiency.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -24,6 +23,8 @@ from pathlib import Path
 
 from sim.experiments import sweep as sweeps
 from sim.experiments.executors import make_executor
+from sim.experiments.jobs import execute
+from sim.experiments.store import PartStore
 
 SWEEP = """\
 name: bench
@@ -73,7 +74,8 @@ def measure(sweep: sweeps.Sweep, kind: str, workers: int, folder: Path) -> dict:
     idle = idle_cores()
     started = time.perf_counter()
     with make_executor(kind, workers) as executor:
-        warm = [executor.submit(sweeps.run_task, task) for task in sweeps.tasks(sweep, [0] * workers)]
+        # one run per worker before timing (imports, compiled kernels): not kept, the sweep computes them again
+        warm = [executor.submit(execute, job, key=f"warm-up-{k}") for k, job in enumerate(sweeps.jobs(sweep)[:workers])]
         for future in warm:
             future.result()
         ready = time.perf_counter()
@@ -81,9 +83,10 @@ def measure(sweep: sweeps.Sweep, kind: str, workers: int, folder: Path) -> dict:
         finished = time.perf_counter()
     assert result.computed == sweep.runs
     seconds = finished - ready
-    index = json.loads((folder / "index.json").read_text())
-    busy = sum(entry["seconds"] for entry in index["runs"].values())
-    cpu = sum(entry["cpu_seconds"] for entry in index["runs"].values())
+    parts = PartStore(folder / "parts")  # each part keeps its run's wall and CPU seconds
+    timings = [parts.timing(job.key) for job in sweeps.jobs(sweep)]
+    busy = sum(timing["seconds"] for timing in timings)
+    cpu = sum(timing["cpu_seconds"] for timing in timings)
     return {"workers": workers, "seconds": seconds, "runs_per_s": sweep.runs / seconds,
             "cold_seconds": finished - started, "utilisation": busy / (workers * seconds),
             "cpu_per_run": cpu / sweep.runs, "cores_used": cpu / seconds, "idle_before": idle}
