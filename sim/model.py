@@ -83,11 +83,13 @@ class EngagementModel(mesa.Model):
         rest_file: a file (.npz) for the state at rest after the burn-in: read instead of running the burn-in
             if it holds the state of the same market, seed and code, else written after the burn-in. `compare`
             gives every policy of a replication the same file, so the burn-in runs once per market and seed.
+        progress: show a progress bar while the burn-in runs (`run` does, for a single replication).
         **parameters: the same with `__` for dots (for batch_run and SolaraViz).
     """
 
     def __init__(self, scenario=None, *, rng=None, seed=None, overrides: dict | None = None, rest=None,
-                 engine: str = "fused", rest_file: str | Path | None = None, **parameters: Any):
+                 engine: str = "fused", rest_file: str | Path | None = None, progress: bool = False,
+                 **parameters: Any):
         began = time.perf_counter()
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -133,7 +135,7 @@ class EngagementModel(mesa.Model):
         self.timings: dict[str, float] = {}
         started = time.perf_counter()
         if loaded is None:
-            self.burn_in(params["burn_in"])
+            self.burn_in(params["burn_in"], progress)
             if rest_file:
                 save_rest(self.rest_file, self.state, rest_key)
         self.burn_in_seconds = time.perf_counter() - started
@@ -175,27 +177,33 @@ class EngagementModel(mesa.Model):
         self._fused.set_params(self.params)
         return self._fused
 
-    def burn_in(self, steps: int) -> None:
+    def burn_in(self, steps: int, progress: bool = False) -> None:
         """Run `steps` steps before step 0 that are not recorded or counted: the market comes to rest.
 
         The steps are numbered -steps..-1, so no intervention acts (they start at step 0 or later), and
         they draw from streams of their own ("burn_in/<mechanism>"), so the recorded steps draw exactly
         what they would without a burn-in. Every policy compared on a market starts from the same state.
+        `progress` shows a bar (a million customers take most of a minute), gone once the burn-in is over.
         """
         market = self.market
         market.step = -steps - 1
         fused = self._fused_step() if steps else None
+        numbers = range(1, steps + 1)
+        if progress and steps:
+            from tqdm.auto import tqdm
+
+            numbers = tqdm(numbers, desc=f"{self.market_scenario.name}: burn-in", unit="step", leave=False)
         if fused is not None:
             from .fused import KEY_NAMES
 
             keys = self.streams.keys([f"burn_in/{name}" for name in KEY_NAMES], np.arange(1, steps + 1))
-            for number in range(1, steps + 1):
+            for number in numbers:
                 market.advance()
                 market.apply_interventions()  # none is active before step 0: the companies as written
                 fused.run(self.state, market, keys[number - 1])
             self.timings = {}
         else:
-            for number in range(1, steps + 1):
+            for number in numbers:
                 tally = Tally(market.size + 1, company_before=self.state.company.copy())
                 market.advance()
                 for name, mechanism in STEP_ORDER:

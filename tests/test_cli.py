@@ -43,6 +43,16 @@ def test_same_seed_byte_identical_csv(cli, tmp_path):
     assert (tmp_path / "a" / "timeseries.csv").read_bytes() == (tmp_path / "b" / "timeseries.csv").read_bytes()
 
 
+def test_a_single_run_shows_its_burn_in_then_its_steps(cli, small_yaml, tmp_path):
+    """The burn-in is most of a large run (a million customers: most of a minute), so it has a bar of its own."""
+    path = small_yaml("name: tiny\ncustomers: 300\nsteps: 4\nburn_in: 25\n")
+    result = cli("run", path, "--out", tmp_path / "out", "--no-plots", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "tiny: burn-in" in result.stderr and "/25 " in result.stderr and "4/4" in result.stderr
+    quiet = cli("run", path, "--out", tmp_path / "quiet", "--no-plots", "--quiet", cwd=tmp_path)
+    assert quiet.returncode == 0 and "burn-in" not in quiet.stderr
+
+
 def test_existing_out_is_refused(cli, small_yaml, tmp_path):
     path = small_yaml("customers: 200\nsteps: 2\n")
     (tmp_path / "taken").mkdir()

@@ -159,7 +159,7 @@ def execute(job: Job, progress: bool = False, rest_folder: str | None = None) ->
         from . import rest_cache
 
         rest_path = cached = rest_cache.path_for(scenario.data, job.seed)
-    model = EngagementModel(scenario, rng=job.seed, rest=job.rest, rest_file=rest_path)
+    model = EngagementModel(scenario, rng=job.seed, rest=job.rest, rest_file=rest_path, progress=progress)
     if cached is not None and model.rest_reused:
         rest_cache.mark_used(cached)
     model.run(progress=progress)
