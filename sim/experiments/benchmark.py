@@ -290,12 +290,21 @@ def add_figures(report: dict) -> None:
             differences = short.get("differences") or [run_["seconds"] - short["seconds"]]
             delta = statistics.median(differences)
             steps = run_["steps"] - short["steps"]
-            put("step_loop", f"step loop ({run_['steps']}-step run - {short['steps']}-step run)",
-                run_["customers"] * steps / delta if delta > 0 else None, "customer-steps/s",
-                f"{delta:.1f} s for {steps} steps of {run_['customers']:,} customers (median of "
-                f"{len(differences)} paired runs: " + ", ".join(f"{d:.1f}" for d in differences) + " s)" if delta > 0
-                else
-                "the two runs differ by less than their noise: too few customers or steps to measure")
+            listed = ", ".join(f"{d:.1f}" for d in differences)
+            rate = run_["customers"] * steps / delta if delta > 0 else None
+            alone = report["fused"]["customer_steps_per_second"] if _ok(report, "fused") else None
+            note = f"{delta:.1f} s for {steps} steps of {run_['customers']:,} customers (median of " \
+                   f"{len(differences)} paired runs: {listed} s)"
+            if rate is None:
+                note = "the two runs differ by less than their noise: too few customers or steps to measure"
+            elif max(differences) - min(differences) > delta:  # a difference of whole runs carries both runs' noise
+                rate, note = None, (f"lost in noise: the {len(differences)} paired runs disagree by more than their "
+                                    f"median ({listed} s for the same {steps} steps); measure on a quieter machine")
+            elif alone and rate > 1.25 * alone:  # the steps cannot be faster in a whole run than on their own
+                rate, note = None, (f"lost in noise: {rate / 1e6:.1f} M/s ({listed} s) would be faster than the step "
+                                    f"loop alone in one process ({alone / 1e6:.1f} M/s); measure on a quieter machine")
+            put("step_loop", f"step loop ({run_['steps']}-step run - {short['steps']}-step run)", rate,
+                "customer-steps/s", note)
         if _ok(report, "per_agent"):
             per_agent = report["per_agent"]
             put("ratio", "per customer-step, against a plain per-agent Mesa model",
