@@ -11,7 +11,7 @@ core-seconds per run, and the recovery (point estimate's error as a share of eac
 each truth lies in the 90% posterior interval). The load average and idle cores are printed too: other
 work on the same cores slows every run.
 
-    python benchmarks/calibration_bench.py                       # both methods (about 45 minutes)
+    python benchmarks/calibration_bench.py                       # both methods (about 13 minutes, idle 2 cores)
     python benchmarks/calibration_bench.py --method optuna       # the point fit only
     python benchmarks/calibration_bench.py --customers 2000 --steps 120 --burn-in 150 --budget-abc 400   # a smoke run
 """
