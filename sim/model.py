@@ -69,6 +69,19 @@ PER_COMPANY = 2 + 2 * len(LEVELS) + len(COUNTS) + len(MONEY) + 1  # columns of o
 _OFF_DIAGONAL = [(a, b) for a in range(len(LEVELS)) for b in range(len(LEVELS)) if a != b]
 
 
+def _counted(steps: int, description: str, leave: bool = True):
+    """1..steps with a progress bar that advances after each step. The first step is left out of the bar's rate:
+    on the first run after installing it compiles the kernels (about 25 s), and its rate would promise hours."""
+    from tqdm.auto import tqdm
+
+    with tqdm(total=steps, desc=description, unit="step", leave=leave) as bar:
+        for number in range(1, steps + 1):
+            yield number
+            if number == 1:
+                bar.reset()  # the clock starts again after the first step
+            bar.update()
+
+
 class EngagementModel(mesa.Model):
     """A market of customers and companies, built from a scenario.
 
@@ -188,11 +201,8 @@ class EngagementModel(mesa.Model):
         market = self.market
         market.step = -steps - 1
         fused = self._fused_step() if steps else None
-        numbers = range(1, steps + 1)
-        if progress and steps:
-            from tqdm.auto import tqdm
-
-            numbers = tqdm(numbers, desc=f"{self.market_scenario.name}: burn-in", unit="step", leave=False)
+        numbers = _counted(steps, f"{self.market_scenario.name}: burn-in", leave=False) if progress and steps else \
+            range(1, steps + 1)
         if fused is not None:
             from .fused import KEY_NAMES
 
@@ -244,9 +254,7 @@ class EngagementModel(mesa.Model):
         """Run `steps` steps (default: the scenario's), optionally with a progress bar."""
         total = self.params["steps"] if steps is None else steps
         if progress:
-            from tqdm.auto import tqdm
-
-            for _ in tqdm(range(total), desc=self.market_scenario.name, unit="step"):
+            for _ in _counted(total, self.market_scenario.name):
                 self.step()
         else:
             for _ in range(total):

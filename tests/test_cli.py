@@ -53,6 +53,16 @@ def test_a_single_run_shows_its_burn_in_then_its_steps(cli, small_yaml, tmp_path
     assert quiet.returncode == 0 and "burn-in" not in quiet.stderr
 
 
+def test_a_slow_first_step_is_left_out_of_the_bars_rate(capsys):
+    """The first step after installing compiles the kernels (about 25 s): a bar counting it promised hours."""
+    from sim.model import _counted
+
+    for number in _counted(5, "steps"):
+        time.sleep(1.2 if number == 1 else 0.0)
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "5/5 [00:00<00:00" in last, last
+
+
 def test_existing_out_is_refused(cli, small_yaml, tmp_path):
     path = small_yaml("customers: 200\nsteps: 2\n")
     (tmp_path / "taken").mkdir()
