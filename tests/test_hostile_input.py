@@ -57,9 +57,23 @@ def test_a_sweep_too_big_to_run_is_refused_before_it_is_built(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_malformed_environment_variable_is_one_line_and_leaves_nothing(cli, tmp_path):
-    """SIM_THREADED_FROM is read where the jobs run; its error is the user's, not a failed job's traceback."""
-    result = cli("run", "baseline", "--steps", "2", "--out", tmp_path / "out", env={"SIM_THREADED_FROM": "lots"})
+def test_a_malformed_edge_list_found_inside_a_job_is_one_line(cli, small_yaml, tmp_path):
+    """The network file is read where the model is built, inside the job: its error reaches the user as it is,
+    naming file and line (it used to come wrapped in a failed job's traceback)."""
+    (tmp_path / "friends.txt").write_text("0 1\n1 x\n")
+    path = small_yaml("customers: 4\nsteps: 3\nnetwork: {kind: edge_list, path: friends.txt}\n")
+    result = cli("run", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "friends.txt:2: expected two customer indices" in result.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".out.partial").exists()
+
+
+@pytest.mark.parametrize("command", [["run", "baseline", "--steps", "2"],  # the job runs in this process
+                                     ["compare", "baseline", "--policies", "focal_options", "--replications", "2"]])
+def test_a_malformed_environment_variable_is_one_line_and_leaves_nothing(cli, tmp_path, command):
+    """SIM_THREADED_FROM is also read where the jobs run (in worker processes too): it is checked before any
+    starts, so its error is the user's one line, not a failed job's or a broken pool's traceback."""
+    result = cli(*command, "--out", tmp_path / "out", env={"SIM_THREADED_FROM": "lots"})
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1 and "SIM_THREADED_FROM" in result.stderr and "'lots'" in result.stderr
     assert list(tmp_path.iterdir()) == []  # not even the hidden folder the run is built in

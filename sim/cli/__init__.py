@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        from .. import kernels  # noqa: F401  (reads SIM_THREADED_FROM: a bad value is refused here, not in a worker)
+
         return int(args.handler(args) or 0)
     except (InputError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
