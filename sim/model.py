@@ -201,8 +201,9 @@ class EngagementModel(mesa.Model):
         market = self.market
         market.step = -steps - 1
         fused = self._fused_step() if steps else None
-        numbers = _counted(steps, f"{self.market_scenario.name}: burn-in", leave=False) if progress and steps else \
-            range(1, steps + 1)
+        numbers = range(1, steps + 1)
+        if progress and steps:
+            numbers = _counted(steps, f"{self.market_scenario.name}: burn-in", leave=False)
         if fused is not None:
             from .fused import KEY_NAMES
 

@@ -125,8 +125,8 @@ def from_edges(n: int, edges: list, kind: str) -> Network:
     """The network of undirected `edges`, a list [sources, targets] that this empties: with no other reference
     to them, the edge arrays are let go of before the lists are sorted (at a million people they weigh as
     much as the lists)."""
-    sources, targets = (edges.pop(0).astype(np.int32, copy=False) for _ in range(2))
-    indptr, indices = _unsorted_lists(n, sources, targets)
+    sources, targets = edges.pop(0), edges.pop(0)
+    indptr, indices = _unsorted_lists(n, sources.astype(np.int32, copy=False), targets.astype(np.int32, copy=False))
     del sources, targets
     count = _sort_lists(indptr, indices)
     # repeated edges are rare: the few unused places at the end are not worth copying the lists for

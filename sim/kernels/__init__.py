@@ -15,6 +15,7 @@ import os
 
 
 def _threaded_from(default: int = 20_000) -> int:
+    """SIM_THREADED_FROM, or `default` when it is unset or empty; InputError (one line, exit 2) if malformed."""
     text = os.environ.get("SIM_THREADED_FROM", "").strip()
     if not text:
         return default
