@@ -562,7 +562,7 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_resumes(tmp_path):
     assert kept >= 20 and not (out / "report.md").exists()
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    fresh = subprocess.run([*command[:-3], str(tmp_path / "fresh"), "--quiet"], capture_output=True, text=True,
+    fresh = subprocess.run([*command[:-3], "--out", str(tmp_path / "fresh"), "--quiet"], capture_output=True, text=True,
                            timeout=300)
     assert fresh.returncode == 0, fresh.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(out / "posterior.parquet"),
