@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import weakref
 
 import numpy as np
 
@@ -155,8 +156,6 @@ class FusedStep:
     def _reuse(self, tally: Tally | None) -> tuple:
         """The event buffers for this step (see __init__), after the tally that read them last, if it is still
         held, has decoded its signals; a step without a tally (burn-in) leaves the buffers to nobody."""
-        import weakref
-
         owner = self._owner() if self._owner is not None else None
         if owner is not None:
             owner.materialise()

@@ -115,8 +115,8 @@ def year(customers: int, steps: int, burn_in: int | None = None) -> dict:
             "customer_steps_per_second": customers * steps / stepped, "peak_mb": memory_mb("VmHWM"),
             "run_peak_mb": run_peak, "interpreter_mb": interpreter, "state_mb": state_mb, "network_mb": network_mb,
             # pages of shared libraries mapped from disk (mostly numba's libllvmlite.so, 170 MB on disk): the
-            # kernel counts 50 to 120 MB of them as resident depending on how it cached the file, so the same
-            # run's peak differs by that much between two installs; private memory is the rest
+            # kernel counted 95 to 210 MB of them as resident, depending on the install, so the same run's
+            # peak differs by that much between two installs; private memory is the rest
             "file_mb": memory_mb("RssFile")}
 
 
