@@ -38,8 +38,10 @@ def worker_setup() -> None:
     workers), so a worker never dies halfway through writing anything.
     """
     from ..kernels import single_threaded
+    from ..mesa_core import load
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load()  # Mesa's Model before numba, while few modules are loaded: its import inspects the call stack (sim.cli.run)
     single_threaded()
 
 
