@@ -35,8 +35,12 @@ def test_benchmark_reports_every_figure_with_its_goal(tmp_path):
             continue
         assert figures[name]["value"] > 0, name
         assert isinstance(figures[name]["met"], bool)
-    for name in ("whole_run_all_steps", "ratio_step_loops", "baseline_run_no_burn_in_seconds", "burn_in_1m_seconds"):
+    for name in ("whole_run_all_steps", "ratio_step_loops", "baseline_run_no_burn_in_seconds", "burn_in_1m_seconds",
+                 "numba_start_seconds"):
         assert figures[name]["value"] > 0, name
+    start = report["numba_start"]  # numba's start, measured in a fresh process: its import, then a first call
+    assert start["import_seconds"] > 0 and start["first_call_seconds"] > 0 and start["blas_probe"]["seconds"] > 0
+    assert "first compiled function" in figures["numba_start_seconds"]["note"]
     text = completed.stdout
     for name in ("whole `run`", "per-agent", "step loop", "--help", "baseline.yaml", "peak memory", "set-up"):
         assert name in text, name

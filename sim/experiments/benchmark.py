@@ -11,7 +11,9 @@ Figures, each measured in fresh processes (sim.experiments.benchmark_measure run
   customer-step over the whole run's (every step computed); and step loop against step loop;
 - step loop alone: the difference between a 365-step and a 35-step whole run, per recorded step (both
   from the cached state at rest, timed in turn, three times; the median of the three differences);
-- start: `python -m sim --help`, median of several;
+- start: `python -m sim --help`, median of several; and numba's start in a fresh process (its import, then the
+  first call of a compiled function), the part of every model command that only ahead-of-time compiling
+  would remove;
 - baseline run: `python -m sim run scenarios/baseline.yaml` (10,000 customers), with and without burn-in,
   and from its cached state at rest;
 - scale: 1,000,000 customers for 365 steps in one process, peak memory (whole process);
@@ -179,6 +181,7 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         timed_command(["--help"])  # the first run after an install compiles .pyc files
         helps = [timed_command(["--help"])["seconds"] for _ in range(plan["help_runs"])]
         report["help"] = {"seconds": statistics.median(helps), "runs": helps, "imports": run_child("imports")}
+        report["numba_start"] = {**run_child("numba_start"), "blas_probe": run_child("blas_probe")}
 
         repeats = plan.get("repeats", 1)
         say(f"  whole run: {plan['large']:,} customers x {plan['year']} steps, {repeats} times; then from a cached "
@@ -337,6 +340,14 @@ def add_figures(report: dict) -> None:
     if _ok(report, "baseline_run_no_burn_in"):
         put("baseline_run_no_burn_in_seconds", "  the same with --set burn_in=0",
             report["baseline_run_no_burn_in"]["seconds"], "s")
+    if _ok(report, "numba_start"):
+        start = report["numba_start"]
+        probe = start.get("blas_probe", {})
+        put("numba_start_seconds", "  of which numba's start in a fresh process",
+            start["import_seconds"] + start["first_call_seconds"], "s",
+            f"import {start['import_seconds']:.2f} s, the first compiled function {start['first_call_seconds']:.2f} s"
+            + (f" (numba's BLAS probe imports scipy.linalg then, {probe['seconds']:.2f} s alone)"
+               if start.get("scipy_linalg_imported") and "seconds" in probe else ""))
     if _ok(report, "million"):
         million = report["million"]
         put("year_peak_mb", f"{million['customers']:,} customers x {million['steps']} steps, peak memory",

@@ -158,7 +158,34 @@ def imports() -> dict:
     return {"seconds": time.perf_counter() - start, "heavy_modules": heavy, "numpy": "numpy" in sys.modules}
 
 
-MEASURES = {"steps": steps, "per_agent": per_agent, "year": year, "imports": imports, "cutover": cutover}
+def numba_start() -> dict:
+    """numba's cost to a fresh process before its first step: importing numba, then the first call of a compiled
+    function, read from the disk cache (it sets up numba's typing and lowering registries, and numba's probe for
+    BLAS imports scipy.linalg then). Part of every command that runs the model; only compiling the kernels ahead
+    of time would remove it."""
+    import sys
+
+    start = time.perf_counter()
+    import numba  # noqa: F401
+
+    imported = time.perf_counter()
+    from ..kernels import compiled
+
+    compiled.stream_keys(np.zeros(4, np.uint64), np.zeros(1, np.uint64), np.zeros(1, np.uint64))
+    return {"import_seconds": imported - start, "first_call_seconds": time.perf_counter() - imported,
+            "scipy_linalg_imported": "scipy.linalg" in sys.modules}
+
+
+def blas_probe() -> dict:
+    """What the module numba's BLAS probe imports (scipy.linalg) costs alone, NumPy already imported."""
+    start = time.perf_counter()
+    import scipy.linalg.cython_blas  # noqa: F401
+
+    return {"seconds": time.perf_counter() - start}
+
+
+MEASURES = {"steps": steps, "per_agent": per_agent, "year": year, "imports": imports, "cutover": cutover,
+            "numba_start": numba_start, "blas_probe": blas_probe}
 
 
 def as_plain(value):
