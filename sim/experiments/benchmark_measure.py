@@ -159,10 +159,10 @@ def imports() -> dict:
 
 
 def numba_start() -> dict:
-    """numba's cost to a fresh process before its first step: importing numba, then the first call of a compiled
-    function, read from the disk cache (it sets up numba's typing and lowering registries, and numba's probe for
-    BLAS imports scipy.linalg then). Part of every command that runs the model; only compiling the kernels ahead
-    of time would remove it."""
+    """numba's cost to a fresh process before its first step: importing numba, then importing the kernels' module
+    and calling one of its functions, read from the disk cache (the first call sets up numba's typing and lowering
+    registries, and numba's probe for BLAS imports scipy.linalg then). Part of every command that runs the model;
+    only compiling the kernels ahead of time would remove it."""
     import sys
 
     start = time.perf_counter()
