@@ -11,7 +11,7 @@ def add_parser(subparsers) -> None:
         description="Whole `run` commands, start time, the step loop, the per-agent Mesa model, a million customers "
                     "for a year: each in fresh processes, on scenarios/baseline.yaml with every mechanism on. "
                     "Prints the figures with their goals; --out also writes them as JSON. Whole runs are timed 3 times "
-                    "and the fastest kept. Takes 4 to 10 minutes, by the machine's speed (--quick: less).")
+                    "and the fastest kept. Takes 3 to 10 minutes, by the machine's speed (--quick: less).")
     parser.add_argument("--quick", action="store_true",
                         help="a shorter run: the per-agent model at 10,000, a million customers set up but not run")
     parser.add_argument("--smoke", action="store_true",
