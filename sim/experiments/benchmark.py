@@ -10,7 +10,8 @@ Figures, each measured in fresh processes (sim.experiments.benchmark_measure run
   population, from the same market at rest), per customer-step: its step loop's seconds per
   customer-step over the whole run's (every step computed); and step loop against step loop;
 - step loop alone: the difference between a 365-step and a 35-step whole run, per recorded step (both
-  from the cached state at rest, timed in turn, three times; the median of the three differences);
+  from the cached state at rest, timed in turn, three times; the median of the three differences), checked
+  against the same steps timed in one process after each pair;
 - start: `python -m sim --help`, median of several; and numba's start in a fresh process (its import, then the
   first call of a compiled function), the part of every model command that only ahead-of-time compiling
   would remove;
@@ -203,16 +204,25 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         # from the cached state at rest, the year and the short run in turn, so that each pair meets the same load;
         # the step loop is the median of the pairs' differences (the fastest of each, taken apart, can pair a calm
         # year with a busy short run). Without the burn-in in both, a difference carries the noise of 3 s runs,
-        # not of 8 s ones.
-        pairs = [(timed_command(["run", str(large), "--out", str(folder / f"cached{k}"), "--quiet"], threads, env=warm),
-                  timed_command(["run", str(large), "--out", str(folder / f"short{k}"), "--quiet", "--steps",
-                                 str(plan["short"])], threads, env=warm)) for k in range(repeats)]
+        # not of 8 s ones. After each pair, the same steps timed alone in one process: the machine's speed at
+        # that moment, which the pairs' figure is checked against (the machine's speed changes within minutes).
+        pairs, alone = [], []
+        for k in range(repeats):
+            pairs.append((timed_command(["run", str(large), "--out", str(folder / f"cached{k}"), "--quiet"], threads,
+                                        env=warm),
+                          timed_command(["run", str(large), "--out", str(folder / f"short{k}"), "--quiet", "--steps",
+                                         str(plan["short"])], threads, env=warm)))
+            measured = run_child("steps", threads, customers=plan["large"], steps=plan["mechanism_steps"] * 5,
+                                 rest_file=str(folder / "alone-rest.npz"), **changes)
+            if "error" not in measured:
+                alone.append(measured["customer_steps_per_second"])
         differences = [year["seconds"] - short["seconds"] for year, short in pairs
                        if "error" not in year and "error" not in short]
         report["whole_run_cached"] = {"customers": plan["large"], "steps": plan["year"], "burn_in": burn_in,
                                       **_fastest([year for year, _ in pairs])}
         report["short_run"] = {"customers": plan["large"], "steps": plan["short"], "burn_in": burn_in,
-                               **_fastest([short for _, short in pairs]), "differences": differences}
+                               **_fastest([short for _, short in pairs]), "differences": differences,
+                               "alone": alone}
 
         say(f"  baseline run: {plan['small']:,} customers (scenarios/baseline.yaml), with and without burn-in, "
             "and from a cached state at rest ...", flush=True)
@@ -297,7 +307,9 @@ def add_figures(report: dict) -> None:
             steps = run_["steps"] - short["steps"]
             listed = ", ".join(f"{d:.1f}" for d in differences)
             rate = run_["customers"] * steps / delta if delta > 0 else None
-            alone = report["fused"]["customer_steps_per_second"] if _ok(report, "fused") else None
+            # the steps alone in one process, timed beside the pairs (or, in older reports, later in the benchmark)
+            alone = (statistics.median(short["alone"]) if short.get("alone") else
+                     report["fused"]["customer_steps_per_second"] if _ok(report, "fused") else None)
             note = f"{delta:.1f} s for {steps} steps of {run_['customers']:,} customers (median of " \
                    f"{len(differences)} paired runs: {listed} s)"
             if rate is None:
@@ -308,6 +320,8 @@ def add_figures(report: dict) -> None:
             elif alone and rate > 1.25 * alone:  # the steps cannot be faster in a whole run than on their own
                 rate, note = None, (f"lost in noise: {rate / 1e6:.1f} M/s ({listed} s) would be faster than the step "
                                     f"loop alone in one process ({alone / 1e6:.1f} M/s); measure on a quieter machine")
+            elif short.get("alone"):
+                note += f"; {alone / 1e6:.1f} M/s alone in one process beside the pairs"
             put("step_loop", f"step loop ({run_['steps']}-step run - {short['steps']}-step run)", rate,
                 "customer-steps/s", note)
         if _ok(report, "per_agent"):

@@ -43,14 +43,16 @@ def _activity(model, first: int) -> dict[str, int]:
     return found
 
 
-def steps(customers: int, steps: int, warmup: int = 3, engine: str = "fused", burn_in: int | None = None) -> dict:
-    """Build the benchmark model and time `steps` steps after `warmup` steps."""
+def steps(customers: int, steps: int, warmup: int = 3, engine: str = "fused", burn_in: int | None = None,
+          rest_file: str | None = None) -> dict:
+    """Build the benchmark model and time `steps` steps after `warmup` steps (`rest_file`: its state at rest kept
+    there, as EngagementModel does, so that repeated measurements skip the burn-in)."""
     from ..model import EngagementModel
     from .benchmark import benchmark_scenario
 
     interpreter = memory_mb("VmRSS")
     changes = {} if burn_in is None else {"burn_in": burn_in}
-    model = EngagementModel(benchmark_scenario(customers, warmup + steps, changes))
+    model = EngagementModel(benchmark_scenario(customers, warmup + steps, changes), rest_file=rest_file)
     model.engine = engine
     for _ in range(warmup):
         model.step()
