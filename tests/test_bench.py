@@ -19,6 +19,9 @@ from sim.levels import LEVELS
 from sim.model import STEP_ORDER, EngagementModel
 
 per_agent_model = bench.load_per_agent_module()
+# the machine of a report built by hand (the report's figures do not depend on it)
+MACHINE = {"cpus": 2, "processor": "x", "python": "3", "numpy": "2", "numba": "0", "mesa": "3",
+           "load_average_before": [1.0]}
 
 
 def test_benchmark_reports_every_figure_with_its_goal(tmp_path):
@@ -65,8 +68,7 @@ def test_bad_threads_and_out_are_one_line_errors(tmp_path, capsys):
 
 
 def test_report_shows_failures_and_unmet_goals():
-    report = {"machine": {"cpus": 2, "processor": "x", "python": "3", "numpy": "2", "numba": "0", "mesa": "3",
-                          "load_average_before": [1.0]},
+    report = {"machine": MACHINE,
               "whole_run": {"customers": 100_000, "steps": 365, "burn_in": 730, "seconds": 73.0, "cpu_seconds": 80.0},
               "million": {"error": "exit code -9"}}
     bench.add_figures(report)
@@ -77,8 +79,7 @@ def test_report_shows_failures_and_unmet_goals():
 
 
 def test_a_step_loop_lost_in_noise_is_said_so_not_shown_as_a_number():
-    report = {"machine": {"cpus": 2, "processor": "x", "python": "3", "numpy": "2", "numba": "0", "mesa": "3",
-                          "load_average_before": [1.0]},
+    report = {"machine": MACHINE,
               "whole_run": {"customers": 3000, "steps": 20, "burn_in": 10, "seconds": 2.0, "cpu_seconds": 2.5},
               "short_run": {"customers": 3000, "steps": 5, "burn_in": 10, "seconds": 2.1, "cpu_seconds": 2.6}}
     bench.add_figures(report)
@@ -151,14 +152,12 @@ def test_the_sweep_benchmark_runs_on_both_executors(capsys):
 def test_a_step_loop_from_disagreeing_pairs_is_not_shown_as_a_number():
     """A busy machine once gave paired differences of 2.8, 0.1 and 0.9 s for the same 330 steps: their median
     made the step loop twice as fast as the same steps timed alone, and the goal 'met'."""
-    machine = {"cpus": 2, "processor": "x", "python": "3", "numpy": "2", "numba": "0", "mesa": "3",
-               "load_average_before": [1.0]}
     run_ = {"customers": 100_000, "steps": 365, "burn_in": 730, "seconds": 7.5, "cpu_seconds": 13.4}
     for differences, alone, shown in (([2.8, 0.1, 0.9], 17e6, False), ([0.9, 1.0, 1.1], 17e6, False),
                                       ([1.0, 2.5, 4.0], 17e6, False),
                                       ([1.6, 2.2, 2.4], 17e6, True)):
         fused = {"customers": 100_000, "customer_steps_per_second": alone}
-        report = {"machine": machine, "whole_run": run_, "fused": fused,
+        report = {"machine": MACHINE, "whole_run": run_, "fused": fused,
                   "short_run": {"customers": 100_000, "steps": 35, "burn_in": 730, "seconds": 5.0, "cpu_seconds": 9.0,
                                 "differences": differences}}
         bench.add_figures(report)
@@ -171,11 +170,9 @@ def test_a_step_loop_from_disagreeing_pairs_is_not_shown_as_a_number():
 def test_a_step_loop_is_checked_against_the_steps_alone_timed_beside_its_pairs():
     """The machine's speed changes within minutes: pairs of 0.8, 1.4 and 1.3 s (25 M/s) were once rejected because
     the steps alone, timed a minute later at a slower moment, ran at 17 M/s. Timed beside the pairs, they decide."""
-    machine = {"cpus": 2, "processor": "x", "python": "3", "numpy": "2", "numba": "0", "mesa": "3",
-               "load_average_before": [1.0]}
     run_ = {"customers": 100_000, "steps": 365, "burn_in": 730, "seconds": 5.9, "cpu_seconds": 11.0}
     for beside, shown in (([26e6, 27e6, 24e6], True), ([17e6, 18e6, 17e6], False)):
-        report = {"machine": machine, "whole_run": run_,
+        report = {"machine": MACHINE, "whole_run": run_,
                   "fused": {"customers": 100_000, "customer_steps_per_second": 17.1e6},  # later, at a slower moment
                   "short_run": {"customers": 100_000, "steps": 35, "burn_in": 730, "seconds": 2.0, "cpu_seconds": 3.0,
                                 "differences": [0.8, 1.4, 1.3], "alone": beside}}

@@ -307,9 +307,10 @@ def add_figures(report: dict) -> None:
             steps = run_["steps"] - short["steps"]
             listed = ", ".join(f"{d:.1f}" for d in differences)
             rate = run_["customers"] * steps / delta if delta > 0 else None
-            # the steps alone in one process, timed beside the pairs (or, in older reports, later in the benchmark)
-            alone = (statistics.median(short["alone"]) if short.get("alone") else
-                     report["fused"]["customer_steps_per_second"] if _ok(report, "fused") else None)
+            # the steps alone in one process, timed beside the pairs (older reports: only later in the benchmark)
+            alone = report["fused"]["customer_steps_per_second"] if _ok(report, "fused") else None
+            if short.get("alone"):
+                alone = statistics.median(short["alone"])
             note = f"{delta:.1f} s for {steps} steps of {run_['customers']:,} customers (median of " \
                    f"{len(differences)} paired runs: {listed} s)"
             if rate is None:
