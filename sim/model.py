@@ -38,7 +38,6 @@ from .tally import COUNTS, MONEY, Tally  # noqa: E402
 __all__ = ["ENGINES", "STEP_ORDER", "EngagementModel", "timeseries_columns"]
 
 ENGINES = ("fused", "reference")
-NETWORK_ALONGSIDE_UP_TO = 300_000  # people up to which the network is built alongside the population
 
 
 def release_free_memory() -> None:
@@ -117,13 +116,12 @@ class EngagementModel(mesa.Model):
         self.params = params = start.data
         self.streams = Streams(int(self.rng.integers(2**63)))
         base_dir = Path(start.source).parent if start.source.endswith((".yaml", ".yml")) else Path.cwd()
-        # the network (its own stream) is built on another thread while the population is drawn; for large
-        # populations first, alone, so that the temporaries of the two do not add up in memory
+        # the network (its own stream) is built on another thread while the population is drawn (a million
+        # people's lattice needs no edge arrays, so the temporaries of the two stay small together)
         pool = ThreadPoolExecutor(1, thread_name_prefix="sim-network")
         building = pool.submit(networks.build, params["network"], params["customers"],
                                self.streams.generator("network", 0), base_dir)
-        pool.shutdown(wait=params["customers"] > NETWORK_ALONGSIDE_UP_TO)
-        release_free_memory()
+        pool.shutdown(wait=False)
         self.market = market = Market(params["companies"], params["focal"], params["interventions"], None)
         self._fused = None
         self.fallback_reason: str | None = None  # why the last step ran the reference, if the fused was asked for

@@ -16,6 +16,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from .state import BLOCK
+
 
 @dataclass
 class Network:
@@ -72,18 +74,36 @@ class Network:
 
 
 @numba.njit(cache=True, nogil=True)
-def _unsorted_lists(n, sources, targets):
-    """Undirected edges to neighbour lists in edge order (counting sort; self-loops dropped): (start, lists)."""
+def _edge(e, sources, targets, half, n, rewired, replacement, k):
+    """Edge e's ends: from the arrays, or (when `sources` is empty) the ring lattice's edge e, whose far end is
+    the next unused `replacement` if `rewired[e]`; returns (a, b, the replacements used so far)."""
+    if sources.size:
+        return sources[e], targets[e], k
+    a = e // half
+    if rewired[e]:
+        return a, replacement[k], k + 1
+    return a, (a + e % half + 1) % n, k
+
+
+@numba.njit(cache=True, nogil=True)
+def _unsorted_lists(n, sources, targets, half, rewired, replacement):
+    """Undirected edges to neighbour lists in edge order (counting sort; self-loops dropped): (start, lists).
+    The edges are the arrays (sources, targets), or, with `sources` empty, a ring lattice of n * half edges
+    (see `_edge`): a million people's lattice then needs no edge arrays beside its lists."""
+    edges = sources.size if sources.size else n * half
     start = np.zeros(n + 1, np.int64)
-    for e in range(sources.size):
-        if sources[e] != targets[e]:
-            start[sources[e] + 1] += 1
-            start[targets[e] + 1] += 1
+    k = 0
+    for e in range(edges):
+        a, b, k = _edge(e, sources, targets, half, n, rewired, replacement, k)
+        if a != b:
+            start[a + 1] += 1
+            start[b + 1] += 1
     start = np.cumsum(start)
     fill = start[:-1].copy()
     indices = np.empty(start[-1], np.int32)
-    for e in range(sources.size):
-        a, b = sources[e], targets[e]
+    k = 0
+    for e in range(edges):
+        a, b, k = _edge(e, sources, targets, half, n, rewired, replacement, k)
         if a != b:
             indices[fill[a]] = b
             fill[a] += 1
@@ -126,8 +146,16 @@ def from_edges(n: int, edges: list, kind: str) -> Network:
     to them, the edge arrays are let go of before the lists are sorted (at a million people they weigh as
     much as the lists)."""
     sources, targets = edges.pop(0), edges.pop(0)
-    indptr, indices = _unsorted_lists(n, sources.astype(np.int32, copy=False), targets.astype(np.int32, copy=False))
+    indptr, indices = _unsorted_lists(n, sources.astype(np.int32, copy=False), targets.astype(np.int32, copy=False),
+                                      1, _NONE_BOOL, _NONE_INT)
     del sources, targets
+    return _sorted(n, indptr, indices, kind)
+
+
+_NONE_BOOL, _NONE_INT = np.zeros(0, np.bool_), np.zeros(0, np.int32)
+
+
+def _sorted(n: int, indptr: np.ndarray, indices: np.ndarray, kind: str) -> Network:
     count = _sort_lists(indptr, indices)
     # repeated edges are rare: the few unused places at the end are not worth copying the lists for
     return Network(n, indptr, indices[:count] if count < indices.size else indices, kind)
@@ -136,13 +164,16 @@ def from_edges(n: int, edges: list, kind: str) -> Network:
 def watts_strogatz(n: int, degree: int, rewiring: float, rng: np.random.Generator) -> Network:
     """Ring lattice with `degree` nearest neighbours, each edge's far end rewired with probability `rewiring`."""
     half = max(degree // 2, 1)
-    sources = np.repeat(np.arange(n, dtype=np.int32), half)
-    targets = (sources + np.tile(np.arange(1, half + 1, dtype=np.int32), n)) % np.int32(n)
-    rewire = rng.random(sources.size, dtype=np.float32) < rewiring
-    targets[rewire] = rng.integers(0, n, int(rewire.sum()), dtype=np.int32)
-    edges = [sources, targets]
-    del sources, targets, rewire
-    return from_edges(n, edges, "watts_strogatz")
+    # edge e joins e // half to the (e % half + 1)-th next person; its far end is rewired where its draw is below
+    # `rewiring`. The draws come in blocks (the same numbers as one call), the lattice is never stored
+    rewired = np.empty(n * half, np.bool_)
+    for low in range(0, rewired.size, BLOCK):
+        high = min(low + BLOCK, rewired.size)
+        rewired[low:high] = rng.random(high - low, dtype=np.float32) < rewiring
+    replacement = rng.integers(0, n, int(np.count_nonzero(rewired)), dtype=np.int32)
+    indptr, indices = _unsorted_lists(n, _NONE_INT, _NONE_INT, half, rewired, replacement)
+    del rewired, replacement
+    return _sorted(n, indptr, indices, "watts_strogatz")
 
 
 def erdos_renyi(n: int, degree: float, rng: np.random.Generator) -> Network:

@@ -95,3 +95,20 @@ def create_population(scenario: dict, n_companies: int, rng, company_quality):
         recommended=np.full(n, no_company, np.int8), recommended_at=np.full(n, -(2**30), np.int32),
         fit=fit, trust=trust, identification=identification, former_company=np.full(n, no_company, np.int8),
         **zeros)
+
+
+def watts_strogatz(n: int, degree: int, rewiring: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """sim.network.watts_strogatz as it was written before it drew in blocks and stopped storing the lattice:
+    whole-array NumPy calls, then each person's contacts sorted without repeats or self-loops; (indptr,
+    indices) of the CSR layout (the reference for tests/test_model.py)."""
+    half = max(degree // 2, 1)
+    sources = np.repeat(np.arange(n, dtype=np.int32), half)
+    targets = (sources + np.tile(np.arange(1, half + 1, dtype=np.int32), n)) % np.int32(n)
+    rewire = rng.random(sources.size, dtype=np.float32) < rewiring
+    targets[rewire] = rng.integers(0, n, int(rewire.sum()), dtype=np.int32)
+    keep = sources != targets
+    both = np.concatenate([np.stack([sources[keep], targets[keep]]), np.stack([targets[keep], sources[keep]])], axis=1)
+    pairs = np.unique(both[0].astype(np.int64) * n + both[1])  # sorted by person, then contact; repeats dropped
+    indptr = np.zeros(n + 1, np.int64)
+    np.add.at(indptr, pairs // n + 1, 1)
+    return np.cumsum(indptr), (pairs % n).astype(np.int32)

@@ -72,3 +72,18 @@ def test_threaded_and_serial_kernels_agree(busy_model):
     args = switching.pressure_arguments(m.state, m.market, m.params, draw, draw)
     serial, threaded = kernels.leaving_pressure.serial(*args), kernels.leaving_pressure.threaded(*args)
     assert all(np.array_equal(a, b) for a, b in zip(serial, threaded))
+
+
+@pytest.mark.parametrize(("companies", "n"), [(1, 5), (2, 4096), (3, 10_001), (4, 777), (5, 9000), (8, 4097)])
+def test_a_fitting_round_sums_each_column_in_row_order(companies, n):
+    """One round of the starting companies' fitting (sim.state.choose_companies) gives the column means of the
+    normalised [pull, 1] x scale to the last bit, each column summed top to bottom (np.cumsum's order), also
+    when the compiled round sums four columns at a time (five and eight companies) and over several chunks."""
+    from sim.kernels import compiled
+
+    rng = np.random.default_rng(companies * n)
+    pull = np.exp(3.0 * rng.standard_normal((companies, n)))  # stored company by company, as choose_companies does
+    scale = rng.uniform(0.2, 5.0, companies + 1)
+    p = np.hstack([pull.T, np.ones((n, 1))]) * scale
+    p /= p.sum(axis=1, keepdims=True)
+    assert np.array_equal(compiled.share_fitting(pull, scale), np.cumsum(p, axis=0)[-1] / n)

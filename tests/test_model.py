@@ -122,6 +122,20 @@ def test_interventions_take_effect_and_end():
     assert after["focal_failures"].sum() < 0.2 * after["focal_interactions"].sum()
 
 
+@pytest.mark.parametrize(("n", "degree", "rewiring"), [(7, 4, 0.5), (2000, 10, 0.0), (2000, 8, 1.0),
+                                                       (30_001, 10, 0.1), (50_000, 6, 0.3)])
+def test_the_small_world_network_is_the_plain_constructions(n, degree, rewiring):
+    """watts_strogatz draws its rewiring in blocks and builds the lists from the lattice without storing it:
+    the same contacts, byte for byte, as the whole-array construction (tests/reference.py), with lattices of
+    one block of draws and of several (30,001 x 5 edges)."""
+    from .reference import watts_strogatz
+
+    network = networks.watts_strogatz(n, degree, rewiring, np.random.default_rng(n))
+    indptr, indices = watts_strogatz(n, degree, rewiring, np.random.default_rng(n))
+    assert network.indptr.dtype == indptr.dtype and network.indices.dtype == indices.dtype
+    assert np.array_equal(network.indptr, indptr) and np.array_equal(network.indices, indices)
+
+
 @pytest.mark.parametrize("kind", ["watts_strogatz", "barabasi_albert", "erdos_renyi", "complete"])
 def test_networks_are_seeded_and_shaped(kind):
     config = {"kind": kind, "degree": 8, "rewiring": 0.1, "path": ""}
@@ -186,17 +200,25 @@ def test_advertising_moves_identification():
     assert moved[1::2].mean() > 2 * moved[0::2].mean() > 0
 
 
-@pytest.mark.parametrize("customers", [900, 70_001])
-def test_set_up_draws_the_population_of_whole_array_draws(customers):
-    """Set-up draws in blocks and chooses starting companies on a thread: the same bytes as drawing each
-    array in one call (tests/reference.py), also for populations of several blocks."""
+FIVE_COMPANIES = {"companies.focal.initial_share": 0.3, "companies.budget.initial_share": 0.25,
+                  **{f"companies.brand{i}": {"initial_share": 0.1, "appeal": 0.1 * i} for i in range(2)}}
+
+
+@pytest.mark.parametrize(("scenario", "customers", "changes"), [
+    ("baseline", 900, {}), ("baseline", 70_001, {}),  # three companies; one block and several
+    ("bass", 5000, {}), ("classroom", 5000, {}),  # one and two companies
+    ("baseline", 9000, FIVE_COMPANIES)])  # five: the compiled fitting sums its columns four at a time
+def test_set_up_draws_the_population_of_whole_array_draws(scenario, customers, changes):
+    """Set-up draws in blocks and chooses starting companies on a thread with compiled fitting rounds: the
+    same bytes as drawing each array in one call with NumPy's arithmetic (tests/reference.py), also for
+    populations of several blocks and for markets of one to five companies."""
     from sim import state as states
     from sim.market import Market
     from sim.streams import Streams
 
     from .reference import create_population
 
-    params = sim.scenario.resolve("baseline", {"customers": customers}).data
+    params = sim.scenario.resolve(scenario, {"customers": customers, **changes}).data
     market = Market(params["companies"], params["focal"], params["interventions"], None)
     made = states.create(params, market.size, Streams(9).generator("population", 0), market.quality[:-1])
     expected = create_population(params, market.size, Streams(9).generator("population", 0), market.quality[:-1])

@@ -1010,13 +1010,16 @@ pass_c_threaded = pjit(_renamed(_pass_c, "_pass_c_threaded"))
 def share_fitting(pull, scale):
     """One round of sim.state.choose_companies' proportional fitting: each row of [pull, 1] x scale
     normalised to sum 1, and the column means of the result. `pull` is stored company by company
-    (companies, people). The same additions in the same order as NumPy's (a row summed left to right, a
-    column top to bottom), without NumPy's temporaries: each block of rows is normalised company by company
-    (loops over independent rows, which LLVM vectorises), then its columns are added up row after row."""
+    (companies, people). A row is summed left to right, a column top to bottom (NumPy's mean sums a column
+    pairwise, which differs in the last bits of the shares but not in the companies picked after 50 rounds:
+    tests/test_model.py), without NumPy's temporaries: each block of rows is normalised company by company
+    (loops over independent rows, which LLVM vectorises), then its columns are added up, four at a time in
+    registers (each column's sum is still one chain of additions in row order: tests/test_kernels.py)."""
     companies, n = pull.shape
     width = companies + 1
-    totals = np.zeros(width)
-    block = np.empty((width, CHUNK))  # a block of rows, company by company
+    padded = 4 * ((width + 3) // 4)
+    totals = np.zeros(padded)
+    block = np.zeros((padded, CHUNK))  # a block of rows, company by company; the columns past `width` stay 0
     row_sums = np.empty(CHUNK)
     last = 1.0 * scale[companies]
     for low in range(0, n, CHUNK):
@@ -1037,10 +1040,16 @@ def share_fitting(pull, scale):
             target = block[j]
             for r in range(rows):
                 target[r] = target[r] / row_sums[r]
-        for r in range(rows):
-            for j in range(width):
-                totals[j] += block[j, r]
-    return totals / n
+        for j in range(0, padded, 4):
+            t0, t1, t2, t3 = totals[j], totals[j + 1], totals[j + 2], totals[j + 3]
+            b0, b1, b2, b3 = block[j], block[j + 1], block[j + 2], block[j + 3]
+            for r in range(rows):
+                t0 += b0[r]
+                t1 += b1[r]
+                t2 += b2[r]
+                t3 += b3[r]
+            totals[j], totals[j + 1], totals[j + 2], totals[j + 3] = t0, t1, t2, t3
+    return totals[:width] / n
 
 
 @jit
