@@ -113,7 +113,7 @@ def choose_companies(fit: np.ndarray, shares: np.ndarray, sharpness: float, draw
         expected = compiled.share_fitting(pull, scale)
         scale *= np.where(expected > 0, weights / np.maximum(expected, 1e-12), 0.0)
     # the 50th round's p decides (its scale update does not)
-    return compiled.pick_companies(pull, scale, draw.astype(np.float64))
+    return compiled.pick_companies(pull, scale, np.asarray(draw, np.float64))
 
 
 def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_quality: np.ndarray) -> CustomerState:
