@@ -143,6 +143,10 @@ def _sort_lists(start, indices):
     return write
 
 
+# the arguments `_unsorted_lists` does not read: no edge arrays (a lattice), or no lattice (edge arrays)
+_NONE_BOOL, _NONE_INT = np.zeros(0, np.bool_), np.zeros(0, np.int32)
+
+
 def from_edges(n: int, edges: list, kind: str) -> Network:
     """The network of undirected `edges`, a list [sources, targets] that this empties: with no other reference
     to them, the edge arrays are let go of before the lists are sorted (at a million people they weigh as
@@ -152,9 +156,6 @@ def from_edges(n: int, edges: list, kind: str) -> Network:
                                       1, _NONE_BOOL, _NONE_INT)
     del sources, targets
     return _sorted(n, indptr, indices, kind)
-
-
-_NONE_BOOL, _NONE_INT = np.zeros(0, np.bool_), np.zeros(0, np.int32)
 
 
 def _sorted(n: int, indptr: np.ndarray, indices: np.ndarray, kind: str) -> Network:
