@@ -18,6 +18,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from .kernels.cache import read_lightly
 from .state import BLOCK
 
 
@@ -100,7 +101,8 @@ def _unsorted_lists(n, sources, targets, half, rewired, replacement):
         if a != b:
             start[a + 1] += 1
             start[b + 1] += 1
-    start = np.cumsum(start)
+    for i in range(n):  # a running sum in place (np.cumsum's code would import numba's BLAS probe: kernels/cache.py)
+        start[i + 1] += start[i]
     fill = start[:-1].copy()
     indices = np.empty(start[-1], np.int32)
     k = 0
@@ -227,3 +229,6 @@ def build(config: dict, n: int, rng: np.random.Generator, base_dir: Path | None 
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
     return edge_list(n, path)
+
+
+read_lightly(globals())  # cached machine code without numba's compiler set-up (sim/kernels/cache.py)

@@ -87,3 +87,41 @@ def test_a_fitting_round_sums_each_column_in_row_order(companies, n):
     p = np.hstack([pull.T, np.ones((n, 1))]) * scale
     p /= p.sum(axis=1, keepdims=True)
     assert np.array_equal(compiled.share_fitting(pull, scale), np.cumsum(p, axis=0)[-1] / n)
+
+
+# A fresh process runs the model from numba's disk cache: a serial market and a threaded one (from 20,000 people,
+# sim.kernels.THREADED_FROM), then reports its timeseries' bytes and which of numba's registries it imported.
+_FROM_THE_CACHE = """
+import hashlib, json, sys
+import sim
+digest = hashlib.sha256()
+for customers in (2000, 25000):
+    model = sim.EngagementModel("baseline", rng=5, customers=customers,
+                                overrides={"burn_in": 10, "customers": customers})
+    model.run(10)
+    digest.update(model.timeseries(0).to_csv().encode())
+print(json.dumps({"digest": digest.hexdigest(), "registries": sorted(
+    name for name in ("numba.np.arraymath", "numba.core.typing.cffi_utils", "scipy.linalg") if name in sys.modules)}))
+"""
+
+
+def _from_the_cache(**env) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-c", _FROM_THE_CACHE], capture_output=True, text=True, timeout=600,
+                               env={**os.environ, **env})
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_cached_kernels_are_read_without_numba_registries():
+    """sim/kernels/cache.py: read lightly from the cache, the kernels give the bytes numba's own loading gives, and
+    the process imports none of the registries numba sets up to compile (nor scipy.linalg, its probe for BLAS)."""
+    _from_the_cache()  # compiles into the cache whatever is not there yet (a fresh clone)
+    light, own = _from_the_cache(), _from_the_cache(SIM_NUMBA_REFRESH="1")
+    assert light["digest"] == own["digest"]
+    assert light["registries"] == []
+    assert own["registries"] == ["numba.core.typing.cffi_utils", "numba.np.arraymath", "scipy.linalg"]

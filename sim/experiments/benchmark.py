@@ -13,8 +13,8 @@ Figures, each measured in fresh processes (sim.experiments.benchmark_measure run
   from the cached state at rest, timed in turn, three times; the median of the three differences), checked
   against the same steps timed in one process after each pair;
 - start: `python -m sim --help`, median of several; and numba's start in a fresh process (its import, then the
-  first call of a compiled function), the part of every model command that only ahead-of-time compiling
-  would remove;
+  first call of a compiled function read from the disk cache), beside the same with numba's own loading of its
+  cache (sim/kernels/cache.py);
 - baseline run: `python -m sim run scenarios/baseline.yaml` (10,000 customers), with and without burn-in,
   and from its cached state at rest;
 - scale: 1,000,000 customers for 365 steps in one process, peak memory (whole process);
@@ -103,12 +103,13 @@ def _environment(threads: int | None, extra: dict | None = None) -> dict:
     return dict(os.environ, **({"NUMBA_NUM_THREADS": str(threads)} if threads else {}), **(extra or {}))
 
 
-def run_child(kind: str, threads: int | None = None, **arguments) -> dict:
-    """One measurement of benchmark_measure in a fresh Python process: its result, or {"error": ...}."""
+def run_child(kind: str, threads: int | None = None, env: dict | None = None, **arguments) -> dict:
+    """One measurement of benchmark_measure in a fresh Python process (`env`: variables to set in it): its result,
+    or {"error": ...}."""
     spec = json.dumps({"kind": kind, "arguments": arguments})
     command = [sys.executable, "-m", "sim.experiments.benchmark", "--child", spec]
     started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_environment(threads))
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_environment(threads, env))
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
     if completed.returncode != 0 or not lines:
         detail = (completed.stderr or "").strip().splitlines()[-1:]
@@ -182,7 +183,9 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         timed_command(["--help"])  # the first run after an install compiles .pyc files
         helps = [timed_command(["--help"])["seconds"] for _ in range(plan["help_runs"])]
         report["help"] = {"seconds": statistics.median(helps), "runs": helps, "imports": run_child("imports")}
-        report["numba_start"] = {**run_child("numba_start"), "blas_probe": run_child("blas_probe")}
+        run_child("numba_start")  # the first call after an install compiles the function into numba's cache
+        report["numba_start"] = {**run_child("numba_start"),
+                                 "numba_loading": run_child("numba_start", env={"SIM_NUMBA_REFRESH": "1"})}
 
         repeats = plan.get("repeats", 1)
         say(f"  whole run: {plan['large']:,} customers x {plan['year']} steps, {repeats} times; then from a cached "
@@ -357,12 +360,13 @@ def add_figures(report: dict) -> None:
             report["baseline_run_no_burn_in"]["seconds"], "s")
     if _ok(report, "numba_start"):
         start = report["numba_start"]
-        probe = start.get("blas_probe", {})
+        own = start.get("numba_loading", {})
         put("numba_start_seconds", "  of which numba's start in a fresh process",
             start["import_seconds"] + start["first_call_seconds"], "s",
             f"import {start['import_seconds']:.2f} s, the first compiled function {start['first_call_seconds']:.2f} s"
-            + (f" (numba's BLAS probe imports scipy.linalg then, {probe['seconds']:.2f} s alone)"
-               if start.get("scipy_linalg_imported") and "seconds" in probe else ""))
+            + (f"; {own['import_seconds'] + own['first_call_seconds']:.2f} s with numba's own loading of its cache "
+               f"(SIM_NUMBA_REFRESH=1, first function {own['first_call_seconds']:.2f} s)" if "first_call_seconds" in own
+               else ""))
     if _ok(report, "million"):
         million = report["million"]
         put("year_peak_mb", f"{million['customers']:,} customers x {million['steps']} steps, peak memory",

@@ -5,7 +5,8 @@ bond, leaving pressure, levels, revenue, and the C library's exp and power for N
 numbers, and the three passes of the fused step (sim.fused). This module picks a serial or a threaded
 build by the size of the work: below `THREADED_FROM` people waking a second thread costs more than it
 saves. Process pools (replications, sweeps) call `single_threaded()` in each worker so that processes,
-not threads, share the cores. Results never depend on the number of threads.
+not threads, share the cores. Results never depend on the number of threads. `sim.kernels.cache` reads the
+compiled machine code from numba's disk cache without setting up numba's compiler.
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ import numba
 import numpy as np
 from numba import prange
 
+from .cache import read_lightly
+
 # NumPy's error model: a division by zero gives inf or nan, as in the NumPy reference, instead of a check
 # and a Python exception on every division (which also keeps LLVM from optimising the loops).
 jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -1075,3 +1077,6 @@ def pick_companies(pull, scale, draw):
                 count += 1
         out[i] = min(count, companies)
     return out
+
+
+read_lightly(globals())  # cached machine code without numba's compiler set-up (sim/kernels/cache.py)
