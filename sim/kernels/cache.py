@@ -5,7 +5,7 @@ compilation would need: it imports and registers every typing and lowering regis
 modules, among them numba's probe for BLAS, which imports scipy.linalg, and its cffi support, which imports
 cffi and pycparser). Machine code read from the cache needs none of that: only numba's runtime (NRT), for the
 arrays it allocates, and the modules its environments name, which numba imports itself as it unpickles them.
-`read_lightly` makes the dispatchers of a module load their cached code that way: 0.45 to 0.5 s less of
+`read_lightly` makes the dispatchers of a module load their cached code that way: 0.4 to 0.5 s less of
 numba's start in every process that runs the model (`python -m sim bench`, "numba's start"). A function the
 cache does not hold (the first run, an edited source, new argument types) is compiled as before, and numba's
 compiler then refreshes the context itself.
