@@ -66,6 +66,7 @@ def timeseries_columns(companies: list[str]) -> list[str]:
 
 PER_COMPANY = 2 + 2 * len(LEVELS) + len(COUNTS) + len(MONEY) + 1  # columns of one company in a timeseries row
 _OFF_DIAGONAL = [(a, b) for a in range(len(LEVELS)) for b in range(len(LEVELS)) if a != b]
+_FROM, _TO = (np.array(side) for side in zip(*_OFF_DIAGONAL))  # the transitions' columns, as index arrays
 
 
 def _counted(steps: int, description: str, leave: bool = True):
@@ -337,6 +338,8 @@ class EngagementModel(mesa.Model):
         return self._records[: self._filled]
 
     def _record(self, tally: Tally) -> None:
+        # whole tables at a time: after a step's passes over the arrays the interpreter's objects are out of the
+        # core's caches, and each small NumPy call costs several times what it costs in a loop of its own
         counts = tally.level_counts if tally.level_counts is not None else self._count_levels()
         self._counts = counts
         if self._filled == self._records.shape[0]:  # more steps than the scenario's: grow
@@ -351,20 +354,18 @@ class EngagementModel(mesa.Model):
         block[:, 0] = customers
         block[:, 1] = customers / n
         block[:, 2: 2 + levels_] = counts
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = counts / customers[:, None]
-        block[:, 2 + levels_: 2 + 2 * levels_] = np.where(customers[:, None] > 0, shares, 0.0)
+        # shares of a company's customers; a company without customers has no level counts, and 0 / 1 = 0
+        block[:, 2 + levels_: 2 + 2 * levels_] = counts / np.maximum(customers, 1)[:, None]
         first = 2 + 2 * levels_
-        for k, name in enumerate(COUNTS):
-            block[:, first + k] = tally.counts[name][:size]
+        block[:, first: first + len(COUNTS)] = np.array([tally.counts[name][:size] for name in COUNTS]).T
         first += len(COUNTS)
+        money = np.array([tally.money[name][:size] for name in MONEY])
+        block[:, first: first + len(MONEY)] = money.T
         costs = 0
-        for k, name in enumerate(MONEY):
-            block[:, first + k] = tally.money[name][:size]
-            if k:
-                costs = costs + tally.money[name][:size]  # left to right, as the sum of each company's costs
+        for spent in money[1:]:
+            costs = costs + spent  # left to right, as the sum of each company's costs
         block[:, first + len(MONEY)] = costs
-        row[2 + size * PER_COMPANY:] = [tally.transitions[a, b] for a, b in _OFF_DIAGONAL]
+        row[2 + size * PER_COMPANY:] = tally.transitions[_FROM, _TO]
 
     def timeseries(self, replication: int = 0):
         """One row per step (step 0 is the starting state) as a pandas DataFrame."""
