@@ -64,7 +64,7 @@ def main(args) -> int:
     jobs = replication_jobs(scenario, range(data["replications"]), cache_rest=not args.no_cache)
     status = "complete"
     # the plots are drawn by a child process that imports matplotlib while the replications run
-    plotter = None if args.no_plots else PlotProcess()
+    plotter = None if args.no_plots else PlotProcess(scenario.companies)
     _import_meanwhile("pandas", "pyarrow.parquet")  # after the fork above: a forked child inherits no import lock
     try:
         workers = args.workers or min(default_workers(), data["replications"])
@@ -136,6 +136,9 @@ def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], s
 
     frame = pd.concat([frames[r] for r in sorted(frames)], ignore_index=True)
     companies = scenario.companies
+    if plots_too:  # drawn by the child while the tables are written here
+        plotter = plotter or plots.PlotProcess()
+        plotter.start(frame, companies, folder.path)
     output.write_csv(folder.path / "timeseries.csv", frame)
     with output.atomic_path(folder.path / "timeseries.parquet") as temporary:
         frame.to_parquet(temporary, index=False)
@@ -150,7 +153,7 @@ def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], s
     }
     output.write_json(folder.path / "summary.json", summary)
     if plots_too:
-        (plotter or plots.PlotProcess()).draw(frame, companies, folder.path)
+        plotter.result()
     output.write_json(folder.path / "manifest.json", output.manifest(
         scenario, status=status, replications_done=sorted(frames), replications_requested=scenario.data["replications"],
         files=sorted(p.name for p in folder.path.iterdir()) + ["manifest.json"]))

@@ -190,13 +190,16 @@ def run_jobs(jobs: Sequence[Job], store: PartStore, executor: Executor | None = 
     With no executor the jobs run in this process. `on_done` is called after each part is written
     (an exception it raises stops the run like Ctrl-C would: the finished parts stay).
     """
-    from tqdm.auto import tqdm
-
     executor = executor or InProcess()
     todo = missing(jobs, store)
     reused = len(jobs) - len(todo)
     steps_bar = progress and len(todo) == 1 and isinstance(executor, InProcess)
-    bar = tqdm(total=len(jobs), initial=reused, desc=description, unit="run", disable=not progress or steps_bar)
+    if progress and not steps_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), initial=reused, desc=description, unit="run")
+    else:  # no bar over jobs: tqdm is not even imported (0.04 to 0.08 s of a quiet run)
+        bar = _NoBar()
     queue = _Queue(todo, store.folder / "rest")
     pending: dict[Any, Job] = {}
     try:
@@ -216,6 +219,14 @@ def run_jobs(jobs: Sequence[Job], store: PartStore, executor: Executor | None = 
         bar.close()
         queue.tidy(jobs, store)
     return Outcome(len(todo), reused, len(jobs))
+
+
+class _NoBar:
+    def update(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class _Queue:
