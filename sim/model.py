@@ -371,8 +371,15 @@ class EngagementModel(mesa.Model):
         """One row per step (step 0 is the starting state) as a pandas DataFrame."""
         import pandas as pd
 
-        frame = pd.DataFrame(self.records.copy(), columns=self.columns)
-        integer = [c for c in frame.columns if not c.endswith(("_share", "revenue", "_cost")) and "cost_" not in c]
-        frame[integer] = frame[integer].round().astype(np.int64)
-        frame.insert(0, "replication", replication)
-        return frame
+        return pd.DataFrame(self.timeseries_arrays(replication))
+
+    def timeseries_arrays(self, replication: int = 0) -> dict[str, np.ndarray]:
+        """The columns of `timeseries` as NumPy arrays, in order (`replication` first): counts are whole numbers
+        (int64), shares and money float64. `run` writes its tables from these, without pandas."""
+        records = self.records
+        columns = {"replication": np.full(len(records), replication, np.int64)}
+        for k, name in enumerate(self.columns):
+            values = records[:, k]
+            whole = not name.endswith(("_share", "revenue", "_cost")) and "cost_" not in name
+            columns[name] = values.round().astype(np.int64) if whole else values.copy()
+        return columns

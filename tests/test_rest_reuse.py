@@ -36,7 +36,8 @@ def direct(job):
     """The job's table computed on its own, with its own burn-in and no rest-state file."""
     model = sim.EngagementModel(job.resolve(), rng=job.seed, rest=job.rest)
     model.run()
-    return job.keep(model, job.replication)
+    table = job.keep(model, job.replication)
+    return table.to_pandas() if hasattr(table, "to_pandas") else table  # the timeseries is kept as an Arrow table
 
 
 def test_the_policies_of_a_replication_share_one_burn_in(policy_set, tmp_path):

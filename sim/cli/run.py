@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 from .. import scenario as scenarios
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..experiments import output
 
 
@@ -45,6 +43,7 @@ def main(args) -> int:
     # process holds some 450 modules and 0.03 s now
     load()
     from ..experiments import output
+    from ..experiments.columns import from_arrow
     from ..experiments.executors import default_workers, make_executor
     from ..experiments.jobs import run_jobs
     from ..experiments.plots import PlotProcess
@@ -65,7 +64,7 @@ def main(args) -> int:
     status = "complete"
     # the plots are drawn by a child process that imports matplotlib while the replications run
     plotter = None if args.no_plots else PlotProcess(scenario.companies)
-    _import_meanwhile("pandas", "pyarrow.parquet")  # after the fork above: a forked child inherits no import lock
+    _import_meanwhile("pyarrow.parquet")  # after the fork above: a forked child inherits no import lock
     try:
         workers = args.workers or min(default_workers(), data["replications"])
         with make_executor("local", workers) as executor:
@@ -82,7 +81,8 @@ def main(args) -> int:
         if not any(store.has(job.key, job.fingerprint) for job in jobs):  # nothing finished: leave nothing behind
             folder.discard()
         raise
-    frames = {job.replication: store.read(job.key) for job in jobs if store.has(job.key, job.fingerprint)}
+    frames = {job.replication: from_arrow(store.read_table(job.key)) for job in jobs
+              if store.has(job.key, job.fingerprint)}
     if not frames:
         if plotter:
             plotter.close()
@@ -109,9 +109,10 @@ def main(args) -> int:
 
 
 def _import_meanwhile(*names: str) -> None:
-    """Import the table libraries on another thread while the replications run: an import is Python code that
-    holds the GIL, and the compiled steps release it, so the two overlap (0.2 to 0.4 s off a 10,000-customer
-    run, whose steps use one core). A later `import` of the same module waits for this one to finish."""
+    """Import the table library (Arrow) on another thread while the replications run: an import is Python code
+    that holds the GIL, and the compiled steps release it, so the two overlap. A later `import` of the same module
+    waits for this one to finish. `run` needs no pandas, whose import (0.3 to 0.4 s of the interpreter's time)
+    slowed the model's set-up and steps it shared the GIL with."""
     import importlib
     import threading
 
@@ -125,28 +126,32 @@ def _import_meanwhile(*names: str) -> None:
     threading.Thread(target=work, name="sim-imports", daemon=True).start()
 
 
-def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], status: str,
+def write(folder: output.RunFolder, scenario, frames: dict[int, dict], status: str,
           plots_too: bool = True, plotter=None) -> Path:
     """timeseries.csv (and the same table as timeseries.parquet, typed and quick to load), summary.json, the
-    plots (drawn by `plotter`, a PlotProcess, if given) and manifest.json, into the run's folder."""
-    import pandas as pd
+    plots (drawn by `plotter`, a PlotProcess, if given) and manifest.json, into the run's folder. `frames`: each
+    replication's timeseries as NumPy columns (`EngagementModel.timeseries_arrays`); none of it needs pandas."""
+    import numpy as np
+    import pyarrow.parquet as pq
 
     from ..experiments import output, plots
+    from ..experiments.columns import to_arrow
     from ..experiments.metrics import summarize
 
-    frame = pd.concat([frames[r] for r in sorted(frames)], ignore_index=True)
+    runs = [frames[r] for r in sorted(frames)]
+    columns = {name: np.concatenate([run[name] for run in runs]) for name in runs[0]}
     companies = scenario.companies
     if plots_too:  # drawn by the child while the tables are written here
         plotter = plotter or plots.PlotProcess()
-        plotter.start(frame, companies, folder.path)
-    output.write_csv(folder.path / "timeseries.csv", frame)
+        plotter.start(columns, companies, folder.path)
+    output.write_csv(folder.path / "timeseries.csv", columns)
     with output.atomic_path(folder.path / "timeseries.parquet") as temporary:
-        frame.to_parquet(temporary, index=False)
+        pq.write_table(to_arrow(columns), temporary)
     per_run = {name: [summarize(frames[r], name) for r in sorted(frames)] for name in companies}
     summary = {
         "scenario": scenario.name,
         "replications": sorted(frames),
-        "steps": int(frame["step"].max()),
+        "steps": int(columns["step"].max()),
         "focal": scenario.data["focal"],
         "mean": {name: {k: sum(run[k] for run in runs) / len(runs) for k in runs[0]} for name, runs in per_run.items()},
         "per_replication": per_run,
@@ -161,12 +166,11 @@ def write(folder: output.RunFolder, scenario, frames: dict[int, pd.DataFrame], s
 
 
 def report(path: Path, scenario, frames) -> None:
-    import pandas as pd
-
     from ..experiments.metrics import summarize
 
     focal = scenario.data["focal"]
-    means = pd.DataFrame([summarize(f, focal) for f in frames.values()]).mean()
+    runs = [summarize(frames[r], focal) for r in sorted(frames)]
+    means = {key: sum(run[key] for run in runs) / len(runs) for key in runs[0]}
     print(f"{scenario.name}: {len(frames)} replication(s) written to {path}")
     print(f"  {focal}: passionate {means['share_passionate']:.1%}, hostile {means['share_hostile']:.1%}, "
           f"market share {means['market_share']:.1%}, churn {means['churn']:.1%}, referrals {means['referrals']:.0f}, "

@@ -1,7 +1,8 @@
 """The job engine: every experiment (run, compare, sweep, calibrate) is a list of jobs run here.
 
 A job is one run of the model: a scenario, a Mesa seed, and what to keep from the run (`keep`, a
-table made from the finished model). The engine
+table made from the finished model: a pandas DataFrame, or an Arrow table, which the whole timeseries is kept
+as so that `run` needs no pandas). The engine
 - skips the jobs whose part is already in the experiment's store with the same fingerprint (a hash
   of the scenario as resolved, the seed and what is kept), so running an experiment again resumes it;
 - runs the others on an executor (in this process, local processes or a Dask cluster; see
@@ -53,10 +54,13 @@ def replication_seed(seed: int, replication: int) -> int:
 # --- what a job keeps ----------------------------------------------------------------------------
 
 class KeepTimeseries:
-    """Keep the whole timeseries of the run (one row per step; `EngagementModel.timeseries`)."""
+    """Keep the whole timeseries of the run (one row per step; `EngagementModel.timeseries`), as an Arrow table:
+    a job needs no pandas, and the store reads it back as the same DataFrame."""
 
-    def __call__(self, model, replication: int) -> pd.DataFrame:
-        return model.timeseries(replication)
+    def __call__(self, model, replication: int):
+        from .columns import to_arrow
+
+        return to_arrow(model.timeseries_arrays(replication))
 
     def describe(self) -> dict:
         return {"keep": "timeseries"}
@@ -141,7 +145,7 @@ def rest_file(folder: str | Path | None, job: Job) -> Path | None:
     return Path(folder) / f"rest-{group}.npz" if folder and group else None
 
 
-def execute(job: Job, progress: bool = False, rest_folder: str | None = None) -> tuple[str, pd.DataFrame, dict]:
+def execute(job: Job, progress: bool = False, rest_folder: str | None = None) -> tuple[str, object, dict]:
     """Run one job to the end (in a worker or in this process); return (key, kept table, timing).
 
     With `rest_folder`, a job with a `rest` market reads (or, first, writes) the state at rest there; a job with

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:  # pandas is imported where a table is made: a run starts without it
     import pandas as pd
 
@@ -35,25 +37,31 @@ UNITS = {"customers": "customers", "market_share": "share of the population", "s
          "nps": "share of customers", "praise_per_warning": "messages per warning"}
 
 
-def summarize(frame: pd.DataFrame, company: str) -> dict[str, float]:
-    """The metrics of METRICS for `company` from one replication's timeseries."""
-    first, last = frame.iloc[0], frame.iloc[-1]
-    revenue = float(frame[f"{company}_revenue"].sum())
-    cost = float(frame[f"{company}_cost"].sum())
-    start = max(float(first[f"{company}_customers"]), 1.0)
-    warnings = float(frame[f"{company}_warnings"].sum())
+def summarize(frame: pd.DataFrame | dict, company: str) -> dict[str, float]:
+    """The metrics of METRICS for `company` from one replication's timeseries (a DataFrame, or its columns as
+    NumPy arrays: `EngagementModel.timeseries_arrays`)."""
+    def column(name: str) -> np.ndarray:
+        return np.asarray(frame[f"{company}_{name}"])
+
+    def total(name: str) -> float:
+        return float(column(name).sum())  # NumPy's sum, as pandas' (pairwise for floats)
+
+    def last(name: str) -> float:
+        return column(name)[-1]
+
+    revenue, cost, warnings = total("revenue"), total("cost"), total("warnings")
+    start = max(float(column("customers")[0]), 1.0)
     return {
-        "customers": float(last[f"{company}_customers"]),
-        "market_share": float(last[f"{company}_market_share"]),
-        "share_passionate": float(last[f"{company}_passionate_share"]),
-        "share_hostile": float(last[f"{company}_hostile_share"]),
-        "churn": float(frame[f"{company}_lost"].sum()) / start,
-        "referrals": float(frame[f"{company}_referrals"].sum()),
+        "customers": float(last("customers")),
+        "market_share": float(last("market_share")),
+        "share_passionate": float(last("passionate_share")),
+        "share_hostile": float(last("hostile_share")),
+        "churn": total("lost") / start,
+        "referrals": total("referrals"),
         "revenue": revenue,
         "cost": cost,
         "profit": revenue - cost,
         "roi": (revenue - cost) / cost if cost > 0 else float("nan"),
-        "nps": float(last[f"{company}_passionate_share"] - last[f"{company}_disengaged_share"]
-                     - last[f"{company}_hostile_share"]),
-        "praise_per_warning": float(frame[f"{company}_praise"].sum()) / warnings if warnings else float("nan"),
+        "nps": float(last("passionate_share") - last("disengaged_share") - last("hostile_share")),
+        "praise_per_warning": total("praise") / warnings if warnings else float("nan"),
     }

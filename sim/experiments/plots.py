@@ -25,15 +25,16 @@ FILES = ("levels.png", "transitions.png", "money.png")
 
 
 def plot_columns(frame, companies: list[str]) -> dict[str, np.ndarray]:
-    """The columns the plots need, as arrays [replication, step] (replications in order, steps 0..T each)."""
-    replications = np.unique(frame["replication"].to_numpy())
+    """The columns the plots need, as arrays [replication, step] (replications in order, steps 0..T each), from a
+    timeseries of one or more replications (a DataFrame, or its columns as NumPy arrays)."""
+    replications = np.unique(np.asarray(frame["replication"]))
     shape = (replications.size, -1)
     names = ["step"] + [f"{a}_to_{b}" for a in LEVELS for b in LEVELS if a != b]
     for company in companies:
         names += [f"{company}_{level}_share" for level in LEVELS]
         names += [f"{company}_revenue", f"{company}_cost", f"{company}_market_share"]
-    order = np.lexsort((frame["step"].to_numpy(), frame["replication"].to_numpy()))
-    return {name: frame[name].to_numpy()[order].astype(np.float64).reshape(shape) for name in names}
+    order = np.lexsort((np.asarray(frame["step"]), np.asarray(frame["replication"])))
+    return {name: np.asarray(frame[name])[order].astype(np.float64).reshape(shape) for name in names}
 
 
 def _figure(width: float, height: float, columns: int = 1):

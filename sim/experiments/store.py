@@ -50,12 +50,13 @@ class PartStore:
     def has(self, key: str, fingerprint: str) -> bool:
         return self.fingerprint(key) == fingerprint
 
-    def write(self, key: str, fingerprint: str, table: pd.DataFrame, timing: dict | None = None) -> Path:
-        """Keep a finished job's table (atomically), tagged with its fingerprint and timing."""
+    def write(self, key: str, fingerprint: str, table, timing: dict | None = None) -> Path:
+        """Keep a finished job's table (a DataFrame or an Arrow table; atomically), tagged with its fingerprint and
+        timing."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        arrow = table if isinstance(table, pa.Table) else pa.Table.from_pandas(table, preserve_index=False)
         metadata = {**(arrow.schema.metadata or {}), FINGERPRINT: fingerprint.encode(),
                     TIMING: json.dumps(timing or {}).encode()}
         path = self.path(key)
@@ -64,9 +65,13 @@ class PartStore:
         return path
 
     def read(self, key: str) -> pd.DataFrame:
+        return self.read_table(key).to_pandas()
+
+    def read_table(self, key: str):
+        """A kept table as an Arrow table (read without pandas: sim.experiments.columns)."""
         import pyarrow.parquet as pq
 
-        return pq.read_table(self.path(key)).to_pandas()
+        return pq.ParquetFile(self.path(key)).read()
 
     def timing(self, key: str) -> dict:
         import pyarrow.parquet as pq
