@@ -2,7 +2,8 @@
 
 A run that starts from a cached state gives the bytes of one that plays the burn-in; the state really is read
 (a doctored one changes the results); runs that differ only in what cannot act before step 0 share it; another
-market or seed gets its own; `--no-cache` neither reads nor writes; the folder is kept under its size limit.
+market, seed or version of the code gets its own; `--no-cache` neither reads nor writes; the folder is kept under
+its size limit.
 """
 
 from __future__ import annotations
@@ -81,6 +82,19 @@ def test_another_market_or_seed_gets_a_state_of_its_own(cli, tmp_path):
         result = _run(cli, tmp_path / f"cached{number}", *extra, cache=cache)
         assert len(_files(cache)) == number
         assert result == _run(cli, tmp_path / f"played{number}", *extra)
+
+
+def test_another_version_of_the_code_keeps_its_states_in_files_of_its_own(tmp_path, monkeypatch):
+    """Two checkouts of different versions, run in turn, would otherwise replace each other's state every run."""
+    from sim import rest_state
+    from sim.scenario import load
+
+    monkeypatch.setenv("SIM_REST_CACHE", str(tmp_path))
+    data = load("baseline").data
+    here = rest_cache.path_for(data, 0)
+    monkeypatch.setattr(rest_state, "_CODE_FINGERPRINT", "another version")
+    assert rest_cache.path_for(data, 0) != here
+    assert rest_cache.path_for(data, 0) == rest_cache.path_for(data, 0)
 
 
 def test_no_cache_neither_reads_nor_writes(cli, tmp_path):

@@ -6,7 +6,8 @@ steps, replications and interventions: sim.rest_state.NOT_AT_REST), on the repli
 code, so `run` keeps that state here, and a later run of the same market and seed reads it instead of playing the
 burn-in again: the same bytes as a run that plays it (tests/test_rest_cache.py). Each file carries the
 fingerprint of what made it (sim.rest_state), so a file from another market, seed or version of the code is
-never used.
+never used; and each version of the code has files of its own, so two checkouts of different versions do not
+replace each other's states (an old version's files go in time, by the size limit).
 
 Where: the folder $SIM_REST_CACHE names ("off" turns the cache off, as `run --no-cache` does), else
 $XDG_CACHE_HOME/customer-engagement/rest-states (~/.cache/... without XDG_CACHE_HOME). The folder is kept under
@@ -20,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from ..rest_state import at_rest_data
+from ..rest_state import at_rest_data, code_fingerprint
 
 ENV = "SIM_REST_CACHE"
 LIMIT_BYTES = 2 * 2**30
@@ -45,7 +46,8 @@ def path_for(scenario_data: dict, seed: int) -> Path | None:
     where = folder()
     if where is None:
         return None
-    text = json.dumps({"scenario": at_rest_data(scenario_data), "seed": int(seed)}, sort_keys=True, default=str)
+    text = json.dumps({"scenario": at_rest_data(scenario_data), "seed": int(seed), "code": code_fingerprint()},
+                      sort_keys=True, default=str)
     return where / f"rest-{hashlib.sha256(text.encode()).hexdigest()[:24]}.npz"
 
 
