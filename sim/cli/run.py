@@ -157,11 +157,13 @@ def write(folder: output.RunFolder, scenario, frames: dict[int, dict], status: s
         "per_replication": per_run,
     }
     output.write_json(folder.path / "summary.json", summary)
+    # gathered while the child draws: package versions and the git revision take 0.03 to 0.1 s
+    details = output.manifest(scenario, status=status, replications_done=sorted(frames),
+                              replications_requested=scenario.data["replications"], files=[])
     if plots_too:
         plotter.result()
-    output.write_json(folder.path / "manifest.json", output.manifest(
-        scenario, status=status, replications_done=sorted(frames), replications_requested=scenario.data["replications"],
-        files=sorted(p.name for p in folder.path.iterdir()) + ["manifest.json"]))
+    details["files"] = sorted(p.name for p in folder.path.iterdir()) + ["manifest.json"]
+    output.write_json(folder.path / "manifest.json", details)
     return folder.finish()
 
 
