@@ -370,8 +370,9 @@ def add_figures(report: dict) -> None:
     if _ok(report, "million"):
         million = report["million"]
         put("year_peak_mb", f"{million['customers']:,} customers x {million['steps']} steps, peak memory",
-            million["peak_mb"], "MB", f"the whole process; {million['run_peak_mb']:.0f} MB before the table (pandas); "
-            f"{million.get('file_mb', 0):.0f} MB of it shared libraries' pages mapped from disk, which vary by install")
+            million["peak_mb"], "MB", f"the whole process; {million['run_peak_mb']:.0f} MB before the table (Arrow, "
+            f"as `run` keeps it); {million.get('file_mb', 0):.0f} MB of it shared libraries' pages mapped from disk, "
+            "which vary by install")
         put("setup_1m_seconds", f"set-up of {million['customers']:,} customers", million["setup_seconds"], "s",
             "population, network, agents, recording")
         put("burn_in_1m_seconds", f"  its burn-in ({million['burn_in_steps']} steps, not set-up)",
