@@ -79,7 +79,7 @@ def levels_over_time(data: dict, companies: list[str], path: Path, layout=None) 
     return _save(figure, path)
 
 
-def transitions_layout(companies: list[str] | None = None):
+def transitions_layout():
     figure, (ax,) = _figure(5.6, 4.6)
     ax.set_xticks(range(len(LEVELS)), LEVELS, rotation=30)
     ax.set_yticks(range(len(LEVELS)), LEVELS)
@@ -107,7 +107,7 @@ def transitions(data: dict, path: Path, layout=None) -> Path:
     return _save(figure, path)
 
 
-def money_layout(companies: list[str]):
+def money_layout():
     figure, (left, right) = _figure(11, 3.8, 2)
     left.set_title("cumulative revenue (solid) and cost (dashed)")
     right.set_title("market share")
@@ -120,7 +120,7 @@ def money_layout(companies: list[str]):
 def money(data: dict, companies: list[str], path: Path, layout=None) -> Path:
     from matplotlib import rcParams
 
-    figure, (left, right) = layout or money_layout(companies)
+    figure, (left, right) = layout or money_layout()
     step = data["step"][0]
     palette = rcParams["axes.prop_cycle"].by_key()["color"]
     for colour, company in zip(palette, companies):
@@ -140,7 +140,7 @@ def _save(figure, path: Path) -> Path:
 def layouts(companies: list[str]) -> list:
     """The three plots laid out and drawn once without data (ticks, titles and their text measured), in the
     order of FILES: what `draw` fills in."""
-    prepared = [levels_layout(companies), transitions_layout(companies), money_layout(companies)]
+    prepared = [levels_layout(companies), transitions_layout(), money_layout()]
     for figure, _ in prepared:
         figure.draw_without_rendering()
     return prepared
@@ -265,11 +265,6 @@ class PlotProcess:
         if status != "ok":
             raise RuntimeError(f"drawing the plots failed: {result}")
         return [Path(p) for p in result]
-
-    def draw(self, frame, companies: list[str], folder: Path) -> list[Path]:
-        """Draw the plots of `frame` into `folder` and wait for them."""
-        self.start(frame, companies, folder)
-        return self.result()
 
     def close(self) -> None:
         """Stop the child: at once if it is drawing (the plots are given up, e.g. after Ctrl-C), and with it the
