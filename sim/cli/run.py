@@ -37,6 +37,19 @@ def add_parser(subparsers) -> None:
 
 
 def main(args) -> int:
+    from ..experiments.plots import PlotProcess
+
+    # forked first, while this process has no thread and few modules: the child imports matplotlib while this one
+    # imports the model's libraries, and renders the plots without data once it knows the scenario
+    plotter = None if args.no_plots else PlotProcess()
+    try:
+        return _run(args, plotter)
+    finally:
+        if plotter:
+            plotter.close()
+
+
+def _run(args, plotter) -> int:
     from ..mesa_core import load
 
     # first: importing mesa.model inspects the call stack (Mesa's loggers), which costs 0.1-0.16 s once this
@@ -46,7 +59,6 @@ def main(args) -> int:
     from ..experiments.columns import from_arrow
     from ..experiments.executors import default_workers, make_executor
     from ..experiments.jobs import run_jobs
-    from ..experiments.plots import PlotProcess
     from ..experiments.replications import replication_jobs
     from ..experiments.store import PartStore
 
@@ -62,8 +74,8 @@ def main(args) -> int:
     store = PartStore(folder.path / "parts")
     jobs = replication_jobs(scenario, range(data["replications"]), cache_rest=not args.no_cache)
     status = "complete"
-    # the plots are drawn by a child process that imports matplotlib while the replications run
-    plotter = None if args.no_plots else PlotProcess(scenario.companies)
+    if plotter:
+        plotter.prepare(scenario.companies, data["steps"])
     _import_meanwhile("pyarrow.parquet")  # after the fork above: a forked child inherits no import lock
     try:
         workers = args.workers or min(default_workers(), data["replications"])

@@ -1,9 +1,9 @@
 """Plots of a run: levels over time, transitions between levels, money, market shares.
 
-Drawing is the slowest part of writing a small run's results, and importing matplotlib the slowest part of
-drawing, so `run` hands the plots to a `PlotProcess`: a child process started before the run, which imports
-matplotlib and lays the plots out while the model computes, and draws them when the timeseries is ready (while
-the tables are written). The plots are drawn from NumPy
+Drawing is the slowest part of writing a small run's results, so `run` hands the plots to a `PlotProcess`: a
+child process started before the run, which imports matplotlib and renders each plot without its data (frame,
+titles, ticks and text: most of the work, see `Canvas`) while the model computes, and draws the data over them
+when the timeseries is ready (while the tables are written). The plots are drawn from NumPy
 arrays (`plot_columns`), not pandas, so the child needs only NumPy and matplotlib, and no pyplot (figures
 are made with matplotlib.figure and saved by the Agg canvas). `plt` (pyplot with the Agg backend), which
 the comparison, sweep and calibration plots use, is imported on first use.
@@ -52,98 +52,147 @@ def _band(ax, step: np.ndarray, values: np.ndarray, colour, label: str, style: s
         ax.fill_between(step, low, high, color=colour, alpha=0.2, lw=0)
 
 
-# Each plot is laid out (figure, axes, titles, labels) apart from drawing its data, so that the plotting child
-# can lay the three out, and draw them once without data, while the model runs: creating axes, ticks and text
-# is about a third of drawing a plot, and the files are the same bytes either way (tests/test_plots.py).
+class Canvas:
+    """A plot rendered once without its data, so that drawing the data is only drawing the data.
 
-def levels_layout(companies: list[str]):
+    The first rendering holds the figure's frame, titles, labels, legends and every axis whose scale is fixed in
+    advance (steps along x, shares from 0 to 1). The `live` parts depend on the data (an axis scaled to it, a
+    colorbar's axes) and are hidden from it. `save` copies that rendering back, draws the artists added since and
+    the live parts over it, each axes' in the order a full drawing uses (by zorder), and writes the pixels as the
+    PNG `savefig` would. Rendering ticks and text is most of drawing a plot, so the plotting child renders the
+    three plots while the model runs; the files are the same bytes whenever the rendering is done.
+    """
+
+    def __init__(self, figure, live=()):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.figure, self.live = figure, list(live)
+        for part in self.live:
+            part.set_visible(False)
+        self.canvas = FigureCanvasAgg(figure)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(figure.bbox)
+        self.rendered = {id(artist) for ax in figure.axes for artist in ax.get_children()}
+
+    def save(self, path: Path) -> Path:
+        from matplotlib.image import imsave
+
+        renderer = self.canvas.get_renderer()
+        self.canvas.restore_region(self.background)
+        for part in self.live:
+            part.set_visible(True)
+        live = {id(part) for part in self.live}
+        for ax in self.figure.axes:
+            if id(ax) in live:
+                ax.draw(renderer)
+                continue
+            ax.autoscale_view()  # the axes left to autoscale (none, or y) take the data's range before drawing it
+            new = [a for a in ax.get_children() if id(a) not in self.rendered or id(a) in live]
+            for artist in sorted(new, key=lambda a: a.get_zorder()):
+                artist.draw(renderer)
+        imsave(path, self.canvas.buffer_rgba(), format="png", origin="upper", dpi=self.figure.dpi)
+        return path
+
+
+# Each plot has a layout (figure, axes, titles, labels, limits known before the run: steps and shares) rendered
+# as a Canvas, and a function that draws its data over it. `layouts` is what the plotting child prepares while
+# the model runs; the files are the same bytes with or without it (tests/test_plots.py).
+
+def levels_layout(companies: list[str], steps: int) -> Canvas:
     figure, axes = _figure(5 * len(companies), 3.8, len(companies))
     for ax, company in zip(axes, companies):
         ax.set_title(f"{company}: share of its customers by level")
         ax.set_xlabel("step")
+        ax.set_xlim(0, steps)
         ax.set_ylim(0, 1)
         if ax is not axes[0]:
             ax.tick_params(labelleft=False)
     axes[0].set_ylabel("share")
     figure.subplots_adjust(left=0.06 / max(len(companies) / 3, 1), right=0.99, bottom=0.14, top=0.9, wspace=0.06)
-    return figure, axes
+    return Canvas(figure)
 
 
-def levels_over_time(data: dict, companies: list[str], path: Path, layout=None) -> Path:
-    figure, axes = layout or levels_layout(companies)
+def levels_over_time(data: dict, companies: list[str], path: Path, layout: Canvas | None = None) -> Path:
     step = data["step"][0]
+    canvas = layout or levels_layout(companies, int(step[-1]))
+    axes = canvas.figure.axes
     for ax, company in zip(axes, companies):
         for level in LEVELS:
             _band(ax, step, data[f"{company}_{level}_share"], COLOURS[level], level)
-    axes[-1].legend(loc="upper right", fontsize=8)
-    return _save(figure, path)
+    axes[-1].legend(loc="upper right", fontsize=8)  # drawn after the lines, as a full drawing would
+    return canvas.save(path)
 
 
-def transitions_layout():
+def transitions_layout() -> Canvas:
+    from matplotlib.colorbar import make_axes
+
     figure, (ax,) = _figure(5.6, 4.6)
     ax.set_xticks(range(len(LEVELS)), LEVELS, rotation=30)
     ax.set_yticks(range(len(LEVELS)), LEVELS)
+    ax.set_xlim(-0.5, len(LEVELS) - 0.5)  # where the image of the matrix will sit, as imshow places it
+    ax.set_ylim(len(LEVELS) - 0.5, -0.5)
+    ax.set_aspect("equal")
     ax.set_xlabel("to")
     ax.set_ylabel("from")
     ax.set_title("transitions between levels per run (all companies)")
     figure.subplots_adjust(left=0.2, right=0.98, bottom=0.18, top=0.92)
-    return figure, ax
+    colourbar, _ = make_axes(ax)  # the colorbar's place; its scale is the data's
+    return Canvas(figure, live=[colourbar])
 
 
-def transitions(data: dict, path: Path, layout=None) -> Path:
+def transitions(data: dict, path: Path, layout: Canvas | None = None) -> Path:
     runs = data["step"].shape[0]
     matrix = np.zeros((len(LEVELS), len(LEVELS)))
     for a, source in enumerate(LEVELS):
         for b, target in enumerate(LEVELS):
             if a != b:
                 matrix[a, b] = data[f"{source}_to_{target}"].sum() / runs
-    figure, ax = layout or transitions_layout()
+    canvas = layout or transitions_layout()
+    ax, colourbar = canvas.figure.axes
     image = ax.imshow(np.log10(matrix + 1), cmap="viridis")
     for a in range(len(LEVELS)):
         for b in range(len(LEVELS)):
             if a != b:
                 ax.text(b, a, f"{matrix[a, b]:.0f}", ha="center", va="center", color="white", fontsize=8)
-    figure.colorbar(image, ax=ax, label="log10(1 + count)")
-    return _save(figure, path)
+    canvas.figure.colorbar(image, cax=colourbar, label="log10(1 + count)")
+    return canvas.save(path)
 
 
-def money_layout():
-    figure, (left, right) = _figure(11, 3.8, 2)
+def money_layout(companies: list[str], steps: int) -> Canvas:
+    from matplotlib import rcParams
+    from matplotlib.lines import Line2D
+
+    figure, (left, right) = _figure(11, 4.2, 2)
     left.set_title("cumulative revenue (solid) and cost (dashed)")
     right.set_title("market share")
     for ax in (left, right):
         ax.set_xlabel("step")
-    figure.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.9, wspace=0.18)
-    return figure, (left, right)
+        ax.set_xlim(0, steps)
+    palette = rcParams["axes.prop_cycle"].by_key()["color"]
+    figure.legend([Line2D([], [], color=colour, lw=1.6) for colour, _ in zip(palette, companies)], companies,
+                  loc="lower center", ncol=len(companies), fontsize=9, frameon=False)
+    figure.subplots_adjust(left=0.07, right=0.99, bottom=0.22, top=0.91, wspace=0.18)
+    return Canvas(figure, live=[left.yaxis, right.yaxis])
 
 
-def money(data: dict, companies: list[str], path: Path, layout=None) -> Path:
+def money(data: dict, companies: list[str], path: Path, layout: Canvas | None = None) -> Path:
     from matplotlib import rcParams
 
-    figure, (left, right) = layout or money_layout()
     step = data["step"][0]
+    canvas = layout or money_layout(companies, int(step[-1]))
+    left, right = canvas.figure.axes
     palette = rcParams["axes.prop_cycle"].by_key()["color"]
     for colour, company in zip(palette, companies):
         _band(left, step, np.cumsum(data[f"{company}_revenue"], axis=1), colour, f"{company} revenue")
         _band(left, step, np.cumsum(data[f"{company}_cost"], axis=1), colour, f"{company} cost", "--")
         _band(right, step, data[f"{company}_market_share"], colour, company)
-    for ax in (left, right):
-        ax.legend(fontsize=8)
-    return _save(figure, path)
+    return canvas.save(path)
 
 
-def _save(figure, path: Path) -> Path:
-    figure.savefig(path, dpi=DPI)
-    return path
-
-
-def layouts(companies: list[str]) -> list:
-    """The three plots laid out and drawn once without data (ticks, titles and their text measured), in the
-    order of FILES: what `draw` fills in."""
-    prepared = [levels_layout(companies), transitions_layout(), money_layout()]
-    for figure, _ in prepared:
-        figure.draw_without_rendering()
-    return prepared
+def layouts(companies: list[str], steps: int) -> list[Canvas]:
+    """The three plots of a run of `steps` steps laid out and rendered without data, in the order of FILES: what
+    `draw` fills in."""
+    return [levels_layout(companies, steps), transitions_layout(), money_layout(companies, steps)]
 
 
 def draw(data: dict, companies: list[str], folder: Path, prepared: list | None = None) -> list[Path]:
@@ -187,20 +236,25 @@ def run_plots(frame, companies: list[str], folder: Path) -> list[Path]:
     return draw(plot_columns(frame, companies), companies, folder)
 
 
-def _serve(connection, companies: list[str] | None) -> None:
-    """The plotting child: import matplotlib and lay the plots of `companies` out now, draw when the data arrives,
-    report the files or the error."""
+def _serve(connection) -> None:
+    """The plotting child: import matplotlib now; render the plots of the run without their data when told its
+    companies and steps (`PlotProcess.prepare`); draw the data when they arrive, report the files or the error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
     signal.signal(signal.SIGTERM, _stop)  # stopped while drawing: take the forked copy down too, then leave
     try:
-        import matplotlib.figure  # noqa: F401  (the slow part, done while the model runs)
+        import matplotlib.figure  # noqa: F401  (the slow part, done while the parent starts)
 
-        prepared = layouts(companies) if companies else None
-        job = connection.recv()
-        if job is not None:
-            data, drawn, folder = job
-            paths = draw_on_two_cores(data, drawn, Path(folder), prepared if drawn == companies else None)
+        prepared, laid_out = None, None
+        while (job := connection.recv()) is not None:
+            if job[0] == "prepare":
+                _, companies, steps = job
+                prepared, laid_out = layouts(companies, steps), (companies, steps)
+                continue
+            _, data, companies, folder = job
+            same = laid_out == (companies, int(data["step"][0][-1]))
+            paths = draw_on_two_cores(data, companies, Path(folder), prepared if same else None)
             connection.send(("ok", [str(p) for p in paths]))
+            return
     except BaseException as error:  # reported to the parent, which raises it
         try:
             connection.send(("error", f"{type(error).__name__}: {error}"))
@@ -215,27 +269,34 @@ def _stop(signum, frame):
 
 
 class PlotProcess:
-    """Plots drawn in a child process that imports matplotlib, and lays out the plots of `companies`, while the run
-    computes (see the module docstring). `start` hands it the timeseries and returns at once; `result` waits.
+    """Plots drawn in a child process that imports matplotlib, and renders the plots without their data, while the
+    run computes (see the module docstring). Start it early, before this process starts threads; `prepare` tells it
+    the run's companies and steps (or give them here), `start` hands it the timeseries and returns at once, `result`
+    waits.
 
     Where processes cannot be forked, or the child fails to start, the plots are drawn in this process.
     """
 
-    def __init__(self, companies: list[str] | None = None):
+    def __init__(self, companies: list[str] | None = None, steps: int | None = None):
         self.process = self.connection = None
         self._local = None  # (data, companies, folder) to draw here, where there is no child
-        self._drawing = False  # the child has a job and has not reported yet
+        self._drawing = False  # the child has the data and has not reported yet
         if "fork" not in multiprocessing.get_all_start_methods():
             return
         try:
             context = multiprocessing.get_context("fork")  # before any thread starts: a plain copy of this process
             self.connection, child = context.Pipe()
-            self.process = context.Process(target=_serve, args=(child, list(companies or [])), daemon=True,
-                                           name="sim-plots")
+            self.process = context.Process(target=_serve, args=(child,), daemon=True, name="sim-plots")
             self.process.start()
             child.close()
         except OSError:
             self.process = self.connection = None
+        if companies and steps:
+            self.prepare(companies, steps)
+
+    def prepare(self, companies: list[str], steps: int) -> None:
+        """Have the child render the plots of a run of `companies` over `steps` steps without their data."""
+        self._send(("prepare", list(companies), int(steps)))
 
     def start(self, frame, companies: list[str], folder: Path) -> None:
         """Hand the plots of `frame` (into `folder`) to the child, which draws them while this process goes on."""
@@ -243,9 +304,14 @@ class PlotProcess:
         if self.process is None:
             self._local = data, companies, folder
             return
+        self._send(("draw", data, list(companies), str(folder)))
+        self._drawing = True
+
+    def _send(self, message) -> None:
+        if self.process is None:
+            return
         try:
-            self.connection.send((data, list(companies), str(folder)))
-            self._drawing = True
+            self.connection.send(message)
         except OSError as error:
             self.close()
             raise RuntimeError(f"the plotting process ended without drawing ({error})") from None
@@ -257,7 +323,7 @@ class PlotProcess:
             return draw(data, companies, folder)
         try:
             status, result = self.connection.recv()
-            self._drawing = False
+            self._drawing = False  # reported: the copy has been reaped
         except (EOFError, OSError) as error:
             raise RuntimeError(f"the plotting process ended without drawing ({error})") from None
         finally:
@@ -267,22 +333,16 @@ class PlotProcess:
         return [Path(p) for p in result]
 
     def close(self) -> None:
-        """Stop the child: at once if it is drawing (the plots are given up, e.g. after Ctrl-C), and with it the
-        copy it forked, so that nothing writes into the run's folder once this returns; else when it reads the end."""
+        """Stop the child at once unless it has reported (the plots are given up, e.g. after Ctrl-C or bad input),
+        and with it the copy it forked, so that nothing writes into the run's folder once this returns."""
         if self.process is None:
             return
-        if self._drawing:
+        if self._drawing:  # SIGTERM: its handler takes the copy down too
             self.process.terminate()
-            self._drawing = False
-        else:
-            try:
-                self.connection.send(None)
-            except OSError:
-                pass
-        self.process.join(timeout=0.5)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join()
+        elif self.process.is_alive():  # no copy yet: SIGKILL is quicker (0.05 s on a bad scenario's exit)
+            self.process.kill()
+        self.process.join()
+        self._drawing = False
         self.connection.close()
         self.process = self.connection = None
 
