@@ -94,9 +94,12 @@ def test_plots_given_up_stop_writing_before_close_returns(run, tmp_path, monkeyp
 
 
 def _pixels(path):
+    """The colours of a PNG (the plots are written without alpha; matplotlib's own files have it, all opaque)."""
     from matplotlib.image import imread
 
-    return imread(path)
+    pixels = imread(path)
+    assert pixels.shape[2] == 3 or (pixels[..., 3] == 1).all()
+    return pixels[..., :3]
 
 
 def _region(pixels, ax, inset: int = 0):
