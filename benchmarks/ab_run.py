@@ -41,10 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after", type=Path, help="the second checkout")
     parser.add_argument("--pairs", type=int, default=12)
     parser.add_argument("--scenario", default="baseline")
-    parser.add_argument("rest", nargs="*", help="more arguments for run (after --)")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    more = argv[argv.index("--") + 1:] if "--" in argv else []  # arguments for run, after --
+    args = parser.parse_args(argv[:len(argv) - len(more) - (1 if "--" in argv else 0)])
     checkouts = [args.before.resolve(), args.after.resolve()]
-    arguments = [args.scenario, *args.rest]
+    arguments = [args.scenario, *more]
     times: list[list[float]] = [[], []]
     with tempfile.TemporaryDirectory(prefix="sim-ab-") as scratch:
         folder = Path(scratch)

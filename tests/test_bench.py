@@ -186,3 +186,32 @@ def test_a_step_loop_is_checked_against_the_steps_alone_timed_beside_its_pairs()
         figure = report["figures"]["step_loop"]
         assert (figure["value"] is not None) == shown, (beside, figure)
         assert ("alone in one process beside the pairs" in figure["note"]) == shown
+
+
+def _benchmark_script(name: str):
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, ROOT
+
+
+def test_the_a_b_script_runs_two_checkouts_in_turn(capsys):
+    """benchmarks/ab_run.py, the tool behind the README's A/B figures, on this checkout against itself."""
+    module, root = _benchmark_script("ab_run")
+    assert module.main([str(root), str(root), "--pairs", "2", "--", "--set", "customers=300", "--steps", "3",
+                        "--no-plots"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["pair  1", "pair  2"]
+    assert lines[2].startswith("median") and lines[2].endswith("of 2")
+
+
+def test_the_plot_drawing_script_times_the_frames_and_each_plot(capsys):
+    module, _ = _benchmark_script("plot_drawing")
+    assert module.main(["--repeats", "1"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("frames", "levels", "transitions", "money", "one process"):
+        assert name in printed
