@@ -75,3 +75,26 @@ def test_a_rest_file_of_another_market_seed_or_code_is_not_used(policy_set, tmp_
     assert not model.rest_reused
     file.write_bytes(b"not a rest state")
     assert not sim.EngagementModel(jobs[0].resolve(), rng=jobs[0].seed, rest=jobs[0].rest, rest_file=file).rest_reused
+
+
+def test_a_job_builds_no_customer_agents_and_keeps_the_same_table(monkeypatch):
+    """Nothing in a batch job reads a customer's Mesa agent, so `execute` builds none up front (a model of up to
+    `customer_agents` customers otherwise builds one per customer); the table is the same."""
+    from sim.agents import Customer
+    from sim.experiments.replications import replication_jobs
+
+    made = []
+    build = Customer.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(1)
+        build(self, *args, **kwargs)
+
+    monkeypatch.setattr(Customer, "__init__", counted)
+    scenario = sim.scenario.resolve("baseline", {"customers": 300, "steps": 5, "burn_in": 5, "seed": 2})
+    job = replication_jobs(scenario, [0])[0]
+    _, table, _ = execute(job)
+    assert made == []
+    expected = direct(job)
+    assert len(made) == 300  # the same model outside a job has its agents
+    assert table.to_pandas().equals(expected)
