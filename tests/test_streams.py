@@ -55,3 +55,15 @@ def test_any_value_of_a_stream_can_be_computed_on_its_own():
     whole = stream.uniform((3, 5000))
     for k in (0, 1, 4999, 5000, 14_999):
         assert uniform_at(stream.key, k) == whole.reshape(-1)[k]
+
+
+def test_a_models_steps_draw_from_the_keys_of_their_own_step():
+    """The model computes its steps' stream keys a block at a time: every step, across blocks and past the
+    scenario's steps, gets the keys `Streams.keys` gives for that step alone."""
+    import sim
+    from sim.fused import KEY_NAMES
+
+    model = sim.EngagementModel("baseline", rng=5, overrides={"customers": 50, "steps": 1200, "burn_in": 0})
+    for step in (1, 2, 999, 1000, 1001, 1002, 1199, 1200, 1201, 1500, 3):
+        assert np.array_equal(model._step_keys(KEY_NAMES, step), model.streams.keys(KEY_NAMES, (step,))[0]), step
+    assert np.array_equal(model._step_keys(KEY_NAMES[:2], 7), model.streams.keys(KEY_NAMES[:2], (7,))[0])
