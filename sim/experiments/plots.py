@@ -40,7 +40,7 @@ def plot_columns(frame, companies: list[str]) -> dict[str, np.ndarray]:
 def _figure(width: float, height: float, columns: int = 1):
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height))
+    figure = Figure(figsize=(width, height), dpi=DPI)  # not rcParams: a notebook may change the default
     return figure, figure.subplots(1, columns, squeeze=False)[0]
 
 
