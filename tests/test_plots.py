@@ -178,3 +178,18 @@ def test_the_quick_drawing_is_the_full_drawing_but_where_data_meet_the_frame(run
         assert quick.shape == full.shape, name
         differing = (np.abs(quick - full).max(axis=2) > 0.1).mean()
         assert differing < 0.005, f"{name}: {differing:.2%} of the pixels differ from a full drawing"
+
+
+def test_the_plots_keep_their_size_whatever_the_default_dpi(run, tmp_path):
+    """A notebook may set matplotlib's default dpi (rcParams['figure.dpi']); a run's plots keep their pixels."""
+    import matplotlib
+
+    data, companies = run
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    plots.draw(data, companies, here)
+    with matplotlib.rc_context({"figure.dpi": 72}):
+        plots.draw(data, companies, there)
+    for name in plots.FILES:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
