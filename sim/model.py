@@ -367,9 +367,9 @@ class EngagementModel(mesa.Model):
         # shares of a company's customers; a company without customers has no level counts, and 0 / 1 = 0
         block[:, 2 + levels_: 2 + 2 * levels_] = counts / np.maximum(customers, 1)[:, None]
         first = 2 + 2 * levels_
-        block[:, first: first + len(COUNTS)] = np.array([tally.counts[name][:size] for name in COUNTS]).T
+        block[:, first: first + len(COUNTS)] = tally.count_table[:, :size].T  # rows in the order of COUNTS
         first += len(COUNTS)
-        money = np.array([tally.money[name][:size] for name in MONEY])
+        money = tally.money_table[:, :size]  # rows in the order of MONEY (12 us a step less than by name)
         block[:, first: first + len(MONEY)] = money.T
         costs = 0
         for spent in money[1:]:
