@@ -12,6 +12,7 @@ import sys
 
 import mesa
 import numpy as np
+import pytest
 
 from sim.cli import main as cli_main
 from sim.experiments import benchmark as bench
@@ -39,8 +40,12 @@ def test_benchmark_reports_every_figure_with_its_goal(tmp_path):
         assert figures[name]["value"] > 0, name
         assert isinstance(figures[name]["met"], bool)
     for name in ("whole_run_all_steps", "ratio_step_loops", "baseline_run_no_burn_in_seconds", "burn_in_1m_seconds",
-                 "numba_start_seconds"):
+                 "numba_start_seconds", "plots_data_seconds"):
         assert figures[name]["value"] > 0, name
+    drawn = report["plots"]  # the plots' data drawn over frames rendered beforehand, apart from the frames
+    assert drawn["frames_seconds"] > 0 and drawn["data_seconds"] == pytest.approx(
+        drawn["levels_seconds"] + drawn["transitions_seconds"] + drawn["money_seconds"])
+    assert "frames" in figures["plots_data_seconds"]["note"]
     start = report["numba_start"]  # numba's start, measured in a fresh process: its import, then a first call
     own = start["numba_loading"]  # the same with numba's own loading of its cache (SIM_NUMBA_REFRESH=1)
     assert start["import_seconds"] > 0 and start["first_call_seconds"] > 0 and own["first_call_seconds"] > 0

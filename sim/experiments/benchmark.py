@@ -17,6 +17,7 @@ Figures, each measured in fresh processes (sim.experiments.benchmark_measure run
   cache (sim/kernels/cache.py);
 - baseline run: `python -m sim run scenarios/baseline.yaml` (10,000 customers), with and without burn-in,
   and from its cached state at rest;
+- its plots in one process: the frames, rendered while the model runs, and the data drawn over them;
 - scale: 1,000,000 customers for 365 steps in one process, peak memory (whole process);
 - set-up of 1,000,000 customers (population, network, agents; the burn-in is reported apart);
 - cost per step of each mechanism (the reference engine) and of each pass of the fused step, at 100,000.
@@ -57,7 +58,8 @@ QUICK = {"large": 100_000, "small": 10_000, "million": 1_000_000, "year": 365, "
          "cutover": [10_000, 50_000, 100_000], "repeats": 2}
 # seconds, with small populations: checks that every figure is produced (tests); the figures mean nothing
 SMOKE = {"large": 3000, "small": 2000, "million": 5000, "year": 20, "short": 5, "per_agent": 1000, "per_agent_steps": 2,
-         "mechanism_steps": 2, "help_runs": 1, "million_steps": 3, "burn_in": 10, "cutover": [2000, 5000]}
+         "mechanism_steps": 2, "help_runs": 1, "million_steps": 3, "burn_in": 10, "cutover": [2000, 5000],
+         "plot_repeats": 1}
 PLANS = {"full": FULL, "quick": QUICK, "smoke": SMOKE}
 
 
@@ -240,6 +242,7 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         timed_command(["run", str(BASELINE), *sized, "--out", str(folder / "fill_small"), "--quiet", "--no-plots"],
                       threads, env=warm)
         report["baseline_run_cached"] = best("small_cached", [str(BASELINE), *sized], warm)
+        report["plots"] = run_child("plots", customers=plan["small"], steps=365, repeats=plan.get("plot_repeats", 12))
 
     say(f"  step loop and mechanisms at {plan['large']:,} customers (fused and reference engines) ...", flush=True)
     report["fused"] = run_child("steps", threads, customers=plan["large"], steps=plan["mechanism_steps"] * 5,
@@ -362,6 +365,13 @@ def add_figures(report: dict) -> None:
     if _ok(report, "baseline_run_no_burn_in"):
         put("baseline_run_no_burn_in_seconds", "  the same with --set burn_in=0",
             report["baseline_run_no_burn_in"]["seconds"], "s")
+    if _ok(report, "plots"):
+        drawn = report["plots"]
+        put("plots_data_seconds", "  of which the plots, drawn once the data are there",
+            drawn["data_seconds"], "s",
+            f"one process: levels {drawn['levels_seconds']:.2f} s, transitions {drawn['transitions_seconds']:.2f} s, "
+            f"money {drawn['money_seconds']:.2f} s (`run` draws the levels in a second process); their frames "
+            f"{drawn['frames_seconds']:.2f} s, rendered while the model runs; medians of {drawn['repeats']}")
     if _ok(report, "numba_start"):
         start = report["numba_start"]
         own = start.get("numba_loading", {})

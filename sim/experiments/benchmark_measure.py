@@ -7,6 +7,7 @@
 - `per_agent`: the plain per-agent Mesa model (benchmarks/per_agent_model.py) on the same scenario, from
   the same market at rest, timing its steps.
 - `year`: one run of `steps` steps with its timeseries, measuring the whole process's peak memory.
+- `plots`: a run's three plots, their frames and their data apart (medians).
 Peak memory is the process's high-water mark of resident memory (VmHWM), Python and libraries included.
 """
 
@@ -181,8 +182,42 @@ def numba_start() -> dict:
             "modules": len(sys.modules)}
 
 
+def plots(customers: int = 10_000, steps: int = 365, repeats: int = 12) -> dict:
+    """A run's three plots in one process, as `run`'s plotting child makes them: the frames (rendered before the
+    data arrive, while the model runs) and each plot's data drawn over its frame (what `run` waits for, beside
+    writing its tables); medians of `repeats`, on the baseline market (its values do not matter here)."""
+    import statistics
+    import tempfile
+
+    from .. import model as models
+    from . import plots as drawing
+
+    model = models.EngagementModel("baseline", rng=1, overrides={"customers": customers, "steps": steps,
+                                                                  "burn_in": 0, "customer_agents": 0})
+    model.run()
+    companies = model.market.names
+    data = drawing.plot_columns(model.timeseries_arrays(), companies)
+    seconds: dict[str, list[float]] = {"frames": [], "levels": [], "transitions": [], "money": []}
+    with tempfile.TemporaryDirectory(prefix="sim-plots-") as scratch:
+        folder = Path(scratch)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            levels, transitions, money = drawing.layouts(companies, steps)
+            seconds["frames"].append(time.perf_counter() - start)
+            for name, draw, arguments in (
+                    ("levels", drawing.levels_over_time, (data, companies, folder / "l.png", levels)),
+                    ("transitions", drawing.transitions, (data, folder / "t.png", transitions)),
+                    ("money", drawing.money, (data, companies, folder / "m.png", money))):
+                start = time.perf_counter()
+                draw(*arguments)
+                seconds[name].append(time.perf_counter() - start)
+    medians = {f"{name}_seconds": statistics.median(values) for name, values in seconds.items()}
+    medians["data_seconds"] = medians["levels_seconds"] + medians["transitions_seconds"] + medians["money_seconds"]
+    return {"customers": customers, "steps": steps, "repeats": repeats, **medians}
+
+
 MEASURES = {"steps": steps, "per_agent": per_agent, "year": year, "imports": imports, "cutover": cutover,
-            "numba_start": numba_start}
+            "numba_start": numba_start, "plots": plots}
 
 
 def as_plain(value):
