@@ -170,8 +170,14 @@ def transitions(data: dict, path: Path, layout: Canvas | None = None) -> Path:
     return canvas.save(path)
 
 
-def money_layout(companies: list[str], steps: int) -> Canvas:
+def _company_colours(companies: list[str]) -> list:
+    """Each company's colour in the money plot: its lines and its entry in the legend drawn beforehand."""
     from matplotlib import rcParams
+
+    return rcParams["axes.prop_cycle"].by_key()["color"][: len(companies)]
+
+
+def money_layout(companies: list[str], steps: int) -> Canvas:
     from matplotlib.lines import Line2D
 
     figure, (left, right) = _figure(11, 4.2, 2)
@@ -180,21 +186,17 @@ def money_layout(companies: list[str], steps: int) -> Canvas:
     for ax in (left, right):
         ax.set_xlabel("step")
         ax.set_xlim(0, steps)
-    palette = rcParams["axes.prop_cycle"].by_key()["color"]
-    figure.legend([Line2D([], [], color=colour, lw=1.6) for colour, _ in zip(palette, companies)], companies,
+    figure.legend([Line2D([], [], color=colour, lw=1.6) for colour in _company_colours(companies)], companies,
                   loc="lower center", ncol=len(companies), fontsize=9, frameon=False)
     figure.subplots_adjust(left=0.07, right=0.99, bottom=0.22, top=0.91, wspace=0.18)
     return Canvas(figure, live=[left.yaxis, right.yaxis])
 
 
 def money(data: dict, companies: list[str], path: Path, layout: Canvas | None = None) -> Path:
-    from matplotlib import rcParams
-
     step = data["step"][0]
     canvas = layout or money_layout(companies, int(step[-1]))
     left, right = canvas.figure.axes
-    palette = rcParams["axes.prop_cycle"].by_key()["color"]
-    for colour, company in zip(palette, companies):
+    for colour, company in zip(_company_colours(companies), companies):
         _band(left, step, np.cumsum(data[f"{company}_revenue"], axis=1), colour, f"{company} revenue")
         _band(left, step, np.cumsum(data[f"{company}_cost"], axis=1), colour, f"{company} cost", "--")
         _band(right, step, data[f"{company}_market_share"], colour, company)
