@@ -31,7 +31,7 @@ import weakref
 import numpy as np
 
 from . import mechanisms
-from .kernels import compiled as K
+from .kernels import fast as K
 from .kernels import threaded
 from .levels import PROSPECT
 from .mechanisms import memory, trust, word_of_mouth

@@ -2,10 +2,11 @@
 
 Word of mouth only needs, for each person, a random contact per conversation, so the network is
 stored as `indptr`/`indices` arrays (the CSR layout of scipy.sparse, which `to_scipy` returns) and
-never as Python objects. The neighbour lists are filled by a compiled counting sort in int32; the
-Watts-Strogatz lattice is read edge by edge as the lists are filled, never stored, and Erdos-Renyi
-draws its edges as arrays, so a million-person network builds in a third of a second with 10 MB
-beyond its own 48 MB (tests/test_model.py checks the lattice against the plain construction).
+never as Python objects. The neighbour lists are filled by a compiled counting sort in int32
+(sim.kernels.compiled); the Watts-Strogatz lattice is read edge by edge as the lists are filled, never
+stored, and Erdos-Renyi draws its edges as arrays, so a million-person network builds in a third of a
+second with 10 MB beyond its own 48 MB (tests/test_model.py checks the lattice against the plain
+construction).
 Barabasi-Albert uses networkx (sequential by nature, slower at that scale). The complete network is
 implicit: a random contact is any other person.
 """
@@ -15,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 
-from .kernels.cache import read_lightly
+from . import kernels
 from .state import BLOCK
 
 
@@ -76,76 +76,7 @@ class Network:
         return graph
 
 
-@numba.njit(cache=True, nogil=True)
-def _edge(e, sources, targets, half, n, rewired, replacement, k):
-    """Edge e's ends: from the arrays, or (when `sources` is empty) the ring lattice's edge e, whose far end is
-    the next unused `replacement` if `rewired[e]`; returns (a, b, the replacements used so far)."""
-    if sources.size:
-        return sources[e], targets[e], k
-    a = e // half
-    if rewired[e]:
-        return a, replacement[k], k + 1
-    return a, (a + e % half + 1) % n, k
-
-
-@numba.njit(cache=True, nogil=True)
-def _unsorted_lists(n, sources, targets, half, rewired, replacement):
-    """Undirected edges to neighbour lists in edge order (counting sort; self-loops dropped): (start, lists).
-    The edges are the arrays (sources, targets), or, with `sources` empty, a ring lattice of n * half edges
-    (see `_edge`): a million people's lattice then needs no edge arrays beside its lists."""
-    edges = sources.size if sources.size else n * half
-    start = np.zeros(n + 1, np.int64)
-    k = 0
-    for e in range(edges):
-        a, b, k = _edge(e, sources, targets, half, n, rewired, replacement, k)
-        if a != b:
-            start[a + 1] += 1
-            start[b + 1] += 1
-    for i in range(n):  # a running sum in place (np.cumsum's code would import numba's BLAS probe: kernels/cache.py)
-        start[i + 1] += start[i]
-    fill = start[:-1].copy()
-    indices = np.empty(start[-1], np.int32)
-    k = 0
-    for e in range(edges):
-        a, b, k = _edge(e, sources, targets, half, n, rewired, replacement, k)
-        if a != b:
-            indices[fill[a]] = b
-            fill[a] += 1
-            indices[fill[b]] = a
-            fill[b] += 1
-    return start, indices
-
-
-@numba.njit(cache=True, nogil=True)
-def _sort_lists(start, indices):
-    """Each list sorted and its repeats dropped, in place: `start` becomes the CSR indptr; returns the count."""
-    write = 0
-    lo = start[0]
-    for i in range(start.size - 1):
-        hi = start[i + 1]  # read before this row's indptr overwrites it
-        if hi - lo > 32:
-            indices[lo:hi].sort()
-        else:  # rows are short: an insertion sort in place, without allocating a sorted copy per person
-            for k in range(lo + 1, hi):
-                value = indices[k]
-                j = k - 1
-                while j >= lo and indices[j] > value:
-                    indices[j + 1] = indices[j]
-                    j -= 1
-                indices[j + 1] = value
-        last = -1
-        for k in range(lo, hi):  # compacting in place: the write position never passes the read position
-            value = indices[k]
-            if value != last:
-                indices[write] = value
-                write += 1
-                last = value
-        start[i + 1] = write
-        lo = hi
-    return write
-
-
-# the arguments `_unsorted_lists` does not read: no edge arrays (a lattice), or no lattice (edge arrays)
+# the arguments `unsorted_lists` does not read: no edge arrays (a lattice), or no lattice (edge arrays)
 _NONE_BOOL, _NONE_INT = np.zeros(0, np.bool_), np.zeros(0, np.int32)
 
 
@@ -154,14 +85,14 @@ def from_edges(n: int, edges: list, kind: str) -> Network:
     to them, the edge arrays are let go of before the lists are sorted (at a million people they weigh as
     much as the lists)."""
     sources, targets = edges.pop(0), edges.pop(0)
-    indptr, indices = _unsorted_lists(n, sources.astype(np.int32, copy=False), targets.astype(np.int32, copy=False),
-                                      1, _NONE_BOOL, _NONE_INT)
+    indptr, indices = kernels.fast.unsorted_lists(n, sources.astype(np.int32, copy=False),
+                                                  targets.astype(np.int32, copy=False), 1, _NONE_BOOL, _NONE_INT)
     del sources, targets
     return _sorted(n, indptr, indices, kind)
 
 
 def _sorted(n: int, indptr: np.ndarray, indices: np.ndarray, kind: str) -> Network:
-    count = _sort_lists(indptr, indices)
+    count = kernels.fast.sort_lists(indptr, indices)
     # repeated edges are rare: the few unused places at the end are not worth copying the lists for
     return Network(n, indptr, indices[:count] if count < indices.size else indices, kind)
 
@@ -176,7 +107,7 @@ def watts_strogatz(n: int, degree: int, rewiring: float, rng: np.random.Generato
         high = min(low + BLOCK, rewired.size)
         rewired[low:high] = rng.random(high - low, dtype=np.float32) < rewiring
     replacement = rng.integers(0, n, int(np.count_nonzero(rewired)), dtype=np.int32)
-    indptr, indices = _unsorted_lists(n, _NONE_INT, _NONE_INT, half, rewired, replacement)
+    indptr, indices = kernels.fast.unsorted_lists(n, _NONE_INT, _NONE_INT, half, rewired, replacement)
     del rewired, replacement
     return _sorted(n, indptr, indices, "watts_strogatz")
 
@@ -231,4 +162,3 @@ def build(config: dict, n: int, rng: np.random.Generator, base_dir: Path | None 
     return edge_list(n, path)
 
 
-read_lightly(globals())  # cached machine code without numba's compiler set-up (sim/kernels/cache.py)

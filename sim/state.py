@@ -98,7 +98,7 @@ def choose_companies(fit: np.ndarray, shares: np.ndarray, sharpness: float, draw
     likely to be with brands that fit them (a logit on fit, as switchers choose), so the population
     starts near the sorting that years of switching would bring about. The share of nobody's customers
     (prospects) is 1 - sum(shares). Weights are scaled until every company's expected share is met."""
-    from .kernels import compiled
+    from .kernels import fast
 
     n, companies = fit.shape
     pull = np.empty((companies, n))  # company by company, as the compiled rounds read it
@@ -110,10 +110,10 @@ def choose_companies(fit: np.ndarray, shares: np.ndarray, sharpness: float, draw
     # iterative proportional fitting of the column sums: p = [pull, 1] x scale, rows normalised; the
     # compiled rounds do NumPy's arithmetic in NumPy's order without its (n, companies) temporaries
     for _ in range(49):
-        expected = compiled.share_fitting(pull, scale)
+        expected = fast.share_fitting(pull, scale)
         scale *= np.where(expected > 0, weights / np.maximum(expected, 1e-12), 0.0)
     # the 50th round's p decides (its scale update does not)
-    return compiled.pick_companies(pull, scale, np.asarray(draw, np.float64))
+    return fast.pick_companies(pull, scale, np.asarray(draw, np.float64))
 
 
 def create(scenario: dict, n_companies: int, rng: np.random.Generator, company_quality: np.ndarray) -> CustomerState:

@@ -38,10 +38,10 @@ class Stream:
 
     def uniform(self, shape) -> np.ndarray:
         """A full array of float32 uniforms on [0, 1); the same shape always gives the same values."""
-        from .kernels import compiled
+        from .kernels import fast
 
         out = np.empty(shape, np.float32)
-        fill = compiled.fill_uniform_threaded if out.size >= PARALLEL_FROM else compiled.fill_uniform
+        fill = fast.fill_uniform_threaded if out.size >= PARALLEL_FROM else fast.fill_uniform
         fill(out.reshape(-1), self.key)
         return out
 
@@ -62,7 +62,7 @@ class Streams:
 
     def keys(self, names, steps) -> np.ndarray:
         """Keys of the streams of `names` at each of `steps`: an array [step, name] of uint64."""
-        from .kernels import compiled
+        from .kernels import fast
 
         steps = np.asarray(steps, np.int64).reshape(-1)
         if steps.size and (steps.min() < 0 or steps.max() >= 2**32):
@@ -71,7 +71,7 @@ class Streams:
         crcs = self._crcs.get(names)
         if crcs is None:
             crcs = self._crcs[names] = np.array([crc(name) for name in names], np.uint64)
-        return compiled.stream_keys(self._root_words, crcs, steps.astype(np.uint64))
+        return fast.stream_keys(self._root_words, crcs, steps.astype(np.uint64))
 
     def stream(self, name: str, step: int) -> Stream:
         """The stream a mechanism draws its per-step arrays from."""

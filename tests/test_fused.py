@@ -17,7 +17,7 @@ import sim
 from sim import fused
 from sim import state as states
 from sim.experiments.benchmark import benchmark_overrides
-from sim.kernels import compiled
+from sim.kernels import fast  # the layout and serial kernels: compiled ahead of time, or numba's
 
 EVENTS = [{"at": 1, "company": "focal", "viral_complaint": 0.08},
           {"at": 3, "until": 12, "company": "budget", "outage": {"failure_rate": 0.6, "share": 0.5}},
@@ -109,7 +109,7 @@ def test_fused_step_equals_the_reference_on_the_bundled_scenarios(scenario, chan
 
 def test_the_threaded_build_gives_the_same_bytes():
     """Chunks run on two threads in any order: counts are per chunk, so nothing depends on the order."""
-    assert compare("baseline", 7, overrides=busy(3 * compiled.CHUNK + 77, steps=15, burn_in=5), threaded=True) == []
+    assert compare("baseline", 7, overrides=busy(3 * fast.CHUNK + 77, steps=15, burn_in=5), threaded=True) == []
 
 
 def test_a_policy_started_from_another_market_at_rest():
@@ -131,7 +131,7 @@ def test_the_comparison_notices_a_fused_step_that_is_off_by_one_bit(monkeypatch)
 
     def nudged(params):
         values = vector(params)
-        values[compiled.P_TRUST_GAIN] = np.nextafter(np.float32(values[compiled.P_TRUST_GAIN]), np.float32(1))
+        values[fast.P_TRUST_GAIN] = np.nextafter(np.float32(values[fast.P_TRUST_GAIN]), np.float32(1))
         return values
 
     monkeypatch.setattr(fused, "parameter_vector", nudged)

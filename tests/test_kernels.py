@@ -111,8 +111,9 @@ def _from_the_cache(**env) -> dict:
     import subprocess
     import sys
 
+    # numba's functions for every kernel, also those compiled ahead of time for serial markets (tests/test_ahead.py)
     completed = subprocess.run([sys.executable, "-c", _FROM_THE_CACHE], capture_output=True, text=True, timeout=600,
-                               env={**os.environ, **env})
+                               env={**os.environ, "SIM_AHEAD": "0", **env})
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout.strip().splitlines()[-1])
 

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..kernels import THREADED_FROM
+
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "sim" / "scenarios" / "baseline.yaml"
 PER_AGENT_MODULE = ROOT / "benchmarks" / "per_agent_model.py"
@@ -192,6 +194,8 @@ def run(plan: str = "full", threads: int | None = None, log=print, command: str 
         run_child("numba_start")  # the first call after an install compiles the function into numba's cache
         report["numba_start"] = {**run_child("numba_start", env={"SIM_NUMBA_REFRESH": ""}),
                                  "numba_loading": run_child("numba_start", env={"SIM_NUMBA_REFRESH": "1"})}
+        run_child("ahead_start")  # the first need after an install or an edit builds the module (about 15 to 30 s)
+        report["ahead_start"] = run_child("ahead_start")
 
         repeats = plan.get("repeats", 1)
         say(f"  whole run: {plan['large']:,} customers x {plan['year']} steps, {repeats} times; then from a cached "
@@ -372,10 +376,20 @@ def add_figures(report: dict) -> None:
             f"one process: levels {drawn['levels_seconds']:.2f} s, transitions {drawn['transitions_seconds']:.2f} s, "
             f"money {drawn['money_seconds']:.2f} s (`run` draws the levels in a second process); their frames "
             f"{drawn['frames_seconds']:.2f} s, rendered while the model runs; medians of {drawn['repeats']}")
+    if _ok(report, "ahead_start"):
+        start = report["ahead_start"]
+        label = "  of which loading the kernels compiled ahead of time"
+        if start["in_use"]:
+            put("ahead_start_seconds", label, start["load_seconds"] + start["first_call_seconds"], "s",
+                f"a fresh process: {start['load_seconds'] * 1e3:.1f} ms to load, "
+                f"{start['first_call_seconds'] * 1e3:.1f} ms the first call; numba "
+                f"{'imported' if start['numba_imported'] else 'not imported'} (markets under {THREADED_FROM:,} people)")
+        else:
+            put("ahead_start_seconds", label, None, "s", f"not in use: {start['reason']}; numba's start instead")
     if _ok(report, "numba_start"):
         start = report["numba_start"]
         own = start.get("numba_loading", {})
-        put("numba_start_seconds", "  of which numba's start in a fresh process",
+        put("numba_start_seconds", f"numba's start in a fresh process (markets from {THREADED_FROM:,} people)",
             start["import_seconds"] + start["first_call_seconds"], "s",
             f"import {start['import_seconds']:.2f} s, the first compiled function {start['first_call_seconds']:.2f} s"
             + (f"; {own['import_seconds'] + own['first_call_seconds']:.2f} s with numba's own loading of its cache "

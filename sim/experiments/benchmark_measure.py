@@ -182,6 +182,23 @@ def numba_start() -> dict:
             "modules": len(sys.modules)}
 
 
+def ahead_start() -> dict:
+    """The kernels compiled ahead of time (sim/kernels/ahead.py) in a fresh process: loading them and the first
+    call, which is what a run of a market under `THREADED_FROM` people pays instead of numba's start."""
+    import sys
+
+    start = time.perf_counter()
+    from ..kernels import ahead, fast
+
+    in_use = fast.ahead
+    loaded = time.perf_counter()
+    fast.stream_keys(np.zeros(4, np.uint64), np.zeros(1, np.uint64), np.zeros(1, np.uint64))
+    failed = ahead.folder() / f"sim_kernels_{ahead.fingerprint()}.failed"
+    return {"in_use": in_use, "load_seconds": loaded - start, "first_call_seconds": time.perf_counter() - loaded,
+            "numba_imported": "numba" in sys.modules,
+            "reason": "" if in_use else failed.read_text().strip() if failed.exists() else "SIM_AHEAD=0"}
+
+
 def plots(customers: int = 10_000, steps: int = 365, repeats: int = 12) -> dict:
     """A run's three plots in one process, as `run`'s plotting child makes them: the frames (rendered before the
     data arrive, while the model runs) and each plot's data drawn over its frame (what `run` waits for, beside
@@ -217,7 +234,7 @@ def plots(customers: int = 10_000, steps: int = 365, repeats: int = 12) -> dict:
 
 
 MEASURES = {"steps": steps, "per_agent": per_agent, "year": year, "imports": imports, "cutover": cutover,
-            "numba_start": numba_start, "plots": plots}
+            "numba_start": numba_start, "ahead_start": ahead_start, "plots": plots}
 
 
 def as_plain(value):

@@ -2,11 +2,14 @@
 
 `sim.kernels.compiled` holds every compiled loop: the kernels the reference mechanisms call (advertising,
 bond, leaving pressure, levels, revenue, and the C library's exp and power for NumPy code), the random
-numbers, and the three passes of the fused step (sim.fused). This module picks a serial or a threaded
-build by the size of the work: below `THREADED_FROM` people waking a second thread costs more than it
-saves. Process pools (replications, sweeps) call `single_threaded()` in each worker so that processes,
-not threads, share the cores. Results never depend on the number of threads. `sim.kernels.cache` reads the
-compiled machine code from numba's disk cache without setting up numba's compiler.
+numbers, the three passes of the fused step and the set-up's loops. `fast` gives the serial fused step, the
+set-up and the streams their kernels and the fused step's layout: compiled ahead of time where that module is
+built (`sim.kernels.ahead`), which spares a process numba's import, else numba's. This module picks a serial
+or a threaded build by the size of the work: below `THREADED_FROM` people waking a second thread costs more
+than it saves. Process pools (replications, sweeps) call `single_threaded()` in each worker so that
+processes, not threads, share the cores. Results never depend on the number of threads, nor on which
+compilation runs them. `sim.kernels.cache` reads numba's compiled machine code from its disk cache without
+setting up numba's compiler.
 """
 
 from __future__ import annotations
@@ -34,10 +37,14 @@ THREADED_FROM = _threaded_from()
 
 
 def single_threaded() -> None:
-    """Run kernels on one thread in this process (for worker processes of a pool)."""
-    import numba
+    """Run kernels on one thread in this process (for worker processes of a pool). Before numba's import, through
+    its environment variable, so that a worker that only needs the kernels compiled ahead of time imports none."""
+    import sys
 
-    numba.set_num_threads(1)
+    if "numba" in sys.modules:
+        sys.modules["numba"].set_num_threads(1)
+    else:
+        os.environ["NUMBA_NUM_THREADS"] = "1"
 
 
 def threads() -> int:
@@ -79,6 +86,31 @@ leaving_pressure = _BySize("leaving_pressure", "Pressure to leave (after the cos
                            "sensitivity, and who leaves (leave_draw < 1 - exp(-pressure)), for everyone.")
 update_bond = _BySize("update_bond", "Move each bond towards its three-factor target beyond the latitude, then "
                       "apply the trust gate (in place).")
+
+
+class _Fast:
+    """The kernels of a serial fused step and of a model's set-up, and the constants of the fused step's layout:
+    from the module compiled ahead of time (sim.kernels.ahead) where there is one, so that no numba is imported,
+    else from sim.kernels.compiled. Decided at the first attribute read in a process."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        table = self.__dict__.get("_table", False)
+        if table is False:  # the module is imported by name: `from . import` would ask __getattr__ below first
+            table = self.__dict__["_table"] = importlib.import_module(".ahead", __name__).load()
+        value = table[name] if table is not None and name in table else getattr(_compiled(), name)
+        setattr(self, name, value)
+        return value
+
+    @property
+    def ahead(self) -> bool:
+        """Whether the kernels compiled ahead of time are in use."""
+        self.CHUNK  # noqa: B018  (the first read decides)
+        return self.__dict__["_table"] is not None
+
+
+fast = _Fast()
 
 
 def __getattr__(name: str):

@@ -1,9 +1,12 @@
 """Every compiled loop of the model (numba): random numbers, stream keys, the kernels the NumPy
-reference mechanisms call, and the three passes of the fused step.
+reference mechanisms call, the three passes of the fused step, and the set-up's (starting companies,
+the network's neighbour lists).
 
 All of it lives in this one file because numba's disk cache (`cache=True`) only checks the file that
 defines a function: a row function edited in another file would leave stale machine code in the cache
-of every kernel that inlines it.
+of every kernel that inlines it. The functions a serial fused step and a model's set-up call are also
+compiled ahead of time from these same Python functions (sim/kernels/ahead.py, its EXPORTS), so that a
+small market runs without importing numba.
 
 Exactness. The fused passes repeat, row by row, the arithmetic of the NumPy reference mechanisms with
 the same types: NumPy 2 casts a Python float to float32 before it meets a float32 array (NEP 50), so
@@ -1008,6 +1011,76 @@ pass_c_threaded = pjit(_renamed(_pass_c, "_pass_c_threaded"))
 
 
 # --- set-up ---------------------------------------------------------------------------------------------
+# The network's neighbour lists (sim.network): a counting sort of the edges, then each list sorted.
+@numba.njit(cache=True, nogil=True)  # Python's error model, as always
+def _edge(e, sources, targets, half, n, rewired, replacement, k):
+    """Edge e's ends: from the arrays, or (when `sources` is empty) the ring lattice's edge e, whose far end is
+    the next unused `replacement` if `rewired[e]`; returns (a, b, the replacements used so far)."""
+    if sources.size:
+        return sources[e], targets[e], k
+    a = e // half
+    if rewired[e]:
+        return a, replacement[k], k + 1
+    return a, (a + e % half + 1) % n, k
+
+
+@numba.njit(cache=True, nogil=True)  # Python's error model, as always
+def unsorted_lists(n, sources, targets, half, rewired, replacement):
+    """Undirected edges to neighbour lists in edge order (counting sort; self-loops dropped): (start, lists).
+    The edges are the arrays (sources, targets), or, with `sources` empty, a ring lattice of n * half edges
+    (see `_edge`): a million people's lattice then needs no edge arrays beside its lists."""
+    edges = sources.size if sources.size else n * half
+    start = np.zeros(n + 1, np.int64)
+    k = 0
+    for e in range(edges):
+        a, b, k = _edge(e, sources, targets, half, n, rewired, replacement, k)
+        if a != b:
+            start[a + 1] += 1
+            start[b + 1] += 1
+    for i in range(n):  # a running sum in place (np.cumsum's code would import numba's BLAS probe: cache.py)
+        start[i + 1] += start[i]
+    fill = start[:-1].copy()
+    indices = np.empty(start[-1], np.int32)
+    k = 0
+    for e in range(edges):
+        a, b, k = _edge(e, sources, targets, half, n, rewired, replacement, k)
+        if a != b:
+            indices[fill[a]] = b
+            fill[a] += 1
+            indices[fill[b]] = a
+            fill[b] += 1
+    return start, indices
+
+
+@numba.njit(cache=True, nogil=True)  # Python's error model, as always
+def sort_lists(start, indices):
+    """Each list sorted and its repeats dropped, in place: `start` becomes the CSR indptr; returns the count."""
+    write = 0
+    lo = start[0]
+    for i in range(start.size - 1):
+        hi = start[i + 1]  # read before this row's indptr overwrites it
+        if hi - lo > 32:
+            indices[lo:hi].sort()
+        else:  # rows are short: an insertion sort in place, without allocating a sorted copy per person
+            for k in range(lo + 1, hi):
+                value = indices[k]
+                j = k - 1
+                while j >= lo and indices[j] > value:
+                    indices[j + 1] = indices[j]
+                    j -= 1
+                indices[j + 1] = value
+        last = -1
+        for k in range(lo, hi):  # compacting in place: the write position never passes the read position
+            value = indices[k]
+            if value != last:
+                indices[write] = value
+                write += 1
+                last = value
+        start[i + 1] = write
+        lo = hi
+    return write
+
+
 @jit
 def share_fitting(pull, scale):
     """One round of sim.state.choose_companies' proportional fitting: each row of [pull, 1] x scale
