@@ -1,7 +1,8 @@
-"""A run's three plots, drawn on two cores (sim.experiments.plots.draw_on_two_cores): the levels plot by a
-forked copy of the process, the other two here; a failure in the copy is reported, not lost; plots rendered without
-their data before the data arrive (as the plotting child does while the model runs) are the same files, and show
-the data, with the axes that depend on them scaled to them."""
+"""A run's three plots, drawn on two cores (sim.experiments.plots.draw_on_two_cores, and the plotting child with
+its copy): the levels plot by a forked copy of the process, the other two here; a failure in the copy is reported,
+not lost, and a copy whose parent is stopped leaves; plots rendered without their data before the data arrive (as
+the plotting child does while the model runs) are the same files, and show the data, with the axes that depend on
+them scaled to them."""
 
 from __future__ import annotations
 
@@ -91,6 +92,37 @@ def test_plots_given_up_stop_writing_before_close_returns(run, tmp_path, monkeyp
     process.close()
     time.sleep(2.5)
     assert not (tmp_path / "late").exists(), "the forked copy went on drawing after close()"
+
+
+def test_a_child_stopped_before_the_data_leaves_no_copy_behind():
+    """The plotting child forks the copy that renders the levels plot as soon as it knows the run; stopped before
+    the data arrive (a bad scenario, Ctrl-C during the steps), the child dies at once and its copy must leave too,
+    not wait for data forever."""
+    import os
+    import time
+
+    process = plots.PlotProcess(["a", "b"], 10)
+    children = f"/proc/{process.process.pid}/task/{process.process.pid}/children"
+    if not os.path.exists(children):
+        pytest.skip("this kernel does not list a process's children")
+    deadline = time.monotonic() + 60
+    while not open(children).read().split():  # the child has imported matplotlib and forked the copy
+        assert time.monotonic() < deadline, "the plotting child forked no copy"
+        time.sleep(0.01)
+    copy = int(open(children).read().split()[0])
+    process.close()
+    deadline = time.monotonic() + 20
+    while _running(copy):
+        assert time.monotonic() < deadline, "the levels copy outlived the plotting child"
+        time.sleep(0.02)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
 
 
 def _pixels(path):

@@ -252,9 +252,12 @@ def run_plots(frame, companies: list[str], folder: Path) -> list[Path]:
 
 def _serve(connection) -> None:
     """The plotting child: import matplotlib now; render the plots of the run without their data when told its
-    companies and steps (`PlotProcess.prepare`); draw the data when they arrive, report the files or the error."""
+    companies and steps (`PlotProcess.prepare`): the levels plot in a forked copy (`_Copy`), the other two here, so
+    that both cores render while the model's last steps run; draw the data when they arrive (the copy the levels,
+    this process the rest), report the files or the error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
     signal.signal(signal.SIGTERM, _stop)  # stopped while drawing: take the forked copy down too, then leave
+    copy = None
     try:
         import matplotlib.figure  # noqa: F401  (the slow part, done while the parent starts)
 
@@ -262,11 +265,23 @@ def _serve(connection) -> None:
         while (job := connection.recv()) is not None:
             if job[0] == "prepare":
                 _, companies, steps = job
-                prepared, laid_out = layouts(companies, steps), (companies, steps)
+                if copy is not None:
+                    copy.cancel()
+                copy = _Copy(levels_layout, (companies, steps), levels_over_time)
+                prepared, laid_out = [None, transitions_layout(), money_layout(companies, steps)], (companies, steps)
                 continue
             _, data, companies, folder = job
-            same = laid_out == (companies, int(data["step"][0][-1]))
-            paths = draw_on_two_cores(data, companies, Path(folder), prepared if same else None)
+            folder = Path(folder)
+            if copy is not None and laid_out == (companies, int(data["step"][0][-1])):
+                copy.draw(data, companies, folder / FILES[0])
+                others = [transitions(data, folder / FILES[1], prepared[1]),
+                          money(data, companies, folder / FILES[2], prepared[2])]
+                paths = [copy.wait(), *others]
+            else:  # the data of another run than the frames were made for
+                if copy is not None:
+                    copy.cancel()
+                paths = draw_on_two_cores(data, companies, folder)
+            copy = None
             connection.send(("ok", [str(p) for p in paths]))
             return
     except BaseException as error:  # reported to the parent, which raises it
@@ -275,7 +290,75 @@ def _serve(connection) -> None:
         except OSError:
             pass
     finally:
+        if copy is not None:
+            copy.cancel()
         connection.close()
+
+
+class _Copy:
+    """A forked copy of the plotting child that renders one plot's frame at once, then waits for the data and
+    draws them: `layout(*arguments)` makes the frame, `draw(data, companies, path, frame)` the plot. The data come
+    through a pipe (a thread writes them, since the copy reads only once its frame is rendered). If this process
+    ends first, the copy reads the pipe's end and leaves without writing anything."""
+
+    def __init__(self, layout, arguments: tuple, draw):
+        import pickle
+
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the copy: render, wait, draw, leave at once (no atexit handlers, no flushing buffers)
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.close(write)
+                frame = layout(*arguments)
+                with os.fdopen(read, "rb") as pipe:
+                    data, companies, path = pickle.load(pipe)
+                draw(data, companies, path, frame)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(read)
+        self.pid, self.write, self.path, self.sender = pid, write, None, None
+
+    def draw(self, data: dict, companies: list[str], path: Path) -> None:
+        import pickle
+        import threading
+
+        payload = pickle.dumps((data, list(companies), path), protocol=pickle.HIGHEST_PROTOCOL)
+        self.path = path
+
+        def send() -> None:
+            try:
+                with os.fdopen(self.write, "wb") as pipe:
+                    pipe.write(payload)
+            except OSError:  # the copy is gone: `wait` reports it
+                pass
+
+        self.sender = threading.Thread(target=send, name="sim-plot-data", daemon=True)
+        self.sender.start()
+
+    def wait(self) -> Path:
+        """The copy's plot, once it has drawn it."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        self.sender.join()
+        if status != 0:
+            raise RuntimeError(f"drawing {self.path.name} failed (exit status {status})")
+        return self.path
+
+    def cancel(self) -> None:
+        """Stop the copy (and wait for it), so that it draws nothing."""
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        if self.sender is None:
+            try:
+                os.close(self.write)
+            except OSError:
+                pass
+            self.sender = False
 
 
 def _stop(signum, frame):
