@@ -48,7 +48,12 @@ def single_threaded() -> None:
 
 
 def threads() -> int:
-    """Threads the threaded builds may use in this process."""
+    """Threads the threaded builds may use in this process (before numba's import: NUMBA_NUM_THREADS, if set)."""
+    import sys
+
+    numba = sys.modules.get("numba")
+    if numba is None and os.environ.get("NUMBA_NUM_THREADS", "").strip().isdigit():
+        return int(os.environ["NUMBA_NUM_THREADS"])
     import numba
 
     return int(numba.get_num_threads())
