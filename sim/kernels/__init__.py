@@ -102,7 +102,7 @@ class _Fast:
         if name.startswith("__"):
             raise AttributeError(name)
         table = self.__dict__.get("_table", False)
-        if table is False:  # the module is imported by name: `from . import` would ask __getattr__ below first
+        if table is False:
             table = self.__dict__["_table"] = importlib.import_module(".ahead", __name__).load()
         value = table[name] if table is not None and name in table else getattr(_compiled(), name)
         setattr(self, name, value)
@@ -119,9 +119,12 @@ fast = _Fast()
 
 
 def __getattr__(name: str):
-    """Every other kernel (advertise, read_levels, revenue, exp, power, ...) from sim.kernels.compiled."""
+    """The submodules `ahead` and `cache` (`from sim.kernels import ahead` asks here before importing them), and
+    every other kernel (advertise, read_levels, revenue, exp, power, ...) from sim.kernels.compiled."""
     if name.startswith("__"):
         raise AttributeError(name)
+    if name in ("ahead", "cache"):  # without numba
+        return importlib.import_module(f".{name}", __name__)
     compiled = _compiled()
     if name == "compiled":
         return compiled

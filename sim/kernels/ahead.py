@@ -70,13 +70,17 @@ def enabled() -> bool:
     return os.environ.get("SIM_AHEAD", "").strip() != "0"
 
 
-def _version(distribution: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
+def _version(package: str) -> str:
+    """The package's version file (numba's and llvmlite's `_version.py`), found without importing the package or
+    importlib.metadata (20 ms)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
         return "-"
+    folder = Path(spec.origin).parent
+    for name in ("_version.py", "__init__.py"):
+        if (folder / name).exists():
+            return hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    return "-"
 
 
 def _processor() -> str:
@@ -195,6 +199,10 @@ def build(place: Path, name: str) -> None:
         text = Path(work) / "constants"
         text.write_text(json.dumps(table))
         os.replace(text, constants)  # last: a module is only read once its table is there
+    if place == HERE / "__pycache__":  # the package's own folder holds this code's module only: drop older ones
+        for old in place.glob("sim_kernels_*"):
+            if not old.name.startswith(name):
+                old.unlink(missing_ok=True)
 
 
 def _compiler() -> None:
