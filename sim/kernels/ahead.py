@@ -255,6 +255,9 @@ def load() -> dict | None:
             place.mkdir(parents=True, exist_ok=True)
             with _lock(place / f"{name}.lock"):
                 if not constants.exists() and not failed.exists():
+                    if sys.stderr.isatty():  # a pause of 15 to 30 s deserves a word (logs and pipes stay clean)
+                        print("compiling the model's kernels for this machine, once (15 to 30 s) ...", file=sys.stderr,
+                              flush=True)
                     build(place, name)
         except Exception as error:  # no C compiler, no pycc, a full disk: numba's just-in-time functions do
             try:
