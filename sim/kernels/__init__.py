@@ -98,12 +98,20 @@ class _Fast:
     from the module compiled ahead of time (sim.kernels.ahead) where there is one, so that no numba is imported,
     else from sim.kernels.compiled. Decided at the first attribute read in a process."""
 
+    def __init__(self):
+        import threading
+
+        self.__dict__["_loading"] = threading.Lock()  # set-up reads it from three threads at once
+
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
         table = self.__dict__.get("_table", False)
         if table is False:
-            table = self.__dict__["_table"] = importlib.import_module(".ahead", __name__).load()
+            with self._loading:
+                table = self.__dict__.get("_table", False)
+                if table is False:
+                    table = self.__dict__["_table"] = importlib.import_module(".ahead", __name__).load()
         value = table[name] if table is not None and name in table else getattr(_compiled(), name)
         setattr(self, name, value)
         return value
