@@ -4,13 +4,13 @@ numba's import and its loading of cached machine code take 0.35 to 0.5 s of ever
 a third of `python -m sim run baseline`. The functions a serial fused step and a model's set-up call (EXPORTS)
 are therefore also compiled into a Python extension module by numba's ahead-of-time compiler (numba.pycc), once
 per machine and version of the code, for this machine's processor. A process that finds that module loads it in
-about a millisecond and never imports numba. Everything else still goes to numba's just-in-time functions as
+a few milliseconds and never imports numba. Everything else still goes to numba's just-in-time functions as
 before: the threaded passes (from `THREADED_FROM` people), the NumPy reference's kernels, and any call whose
 arguments are not of the declared types (`Checked` sends it there, where numba compiles for the types it gets,
 as it always did; the compiled module itself would read such arrays as the wrong type). Both are compiled from
 the same Python functions in sim.kernels.compiled, and tests/test_ahead.py checks that they give the same bytes.
 
-The module is built the first time a process needs a kernel and finds none (about 15 s, in place of numba's
+The module is built the first time a process needs a kernel and finds none (15 to 20 s here, in place of numba's
 compiling the same functions on a first run), under a lock, into a temporary name that is then renamed. Its file
 name carries a fingerprint of this package's compiled sources, the versions of Python, NumPy, numba and llvmlite,
 and the processor's features, so only the code it was built from loads it. Where it cannot be built (no C
@@ -253,7 +253,7 @@ def load() -> dict | None:
     if not constants.exists():
         try:
             place.mkdir(parents=True, exist_ok=True)
-            with _lock(place / f"{name}.lock"):
+            with _FileLock(place / f"{name}.lock"):
                 if not constants.exists() and not failed.exists():
                     if sys.stderr.isatty():  # a pause of 15 to 30 s deserves a word (logs and pipes stay clean)
                         print("compiling the model's kernels for this machine, once (15 to 30 s) ...", file=sys.stderr,
@@ -278,7 +278,7 @@ def load() -> dict | None:
     return {**table["constants"], **kernels}
 
 
-class _lock:
+class _FileLock:
     """An exclusive lock on a file (fcntl; no lock where there is none): one process builds, the others wait."""
 
     def __init__(self, path: Path):
