@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 import weakref
 
 import numpy as np
 
 from . import mechanisms
+from . import state as states
 from .kernels import fast as K
 from .kernels import threaded
 from .levels import PROSPECT
@@ -146,6 +148,12 @@ class FusedStep:
         # decoded first (`_reuse`), so no tally ever reads another step's events. The model lets go of its own
         # last tally before a step, so only a tally someone keeps pays for decoding.
         self._events_set = self._events(n)
+        self.keys = np.zeros(len(KEY_NAMES), np.uint64)  # this step's stream keys
+        # the serial kernels compiled ahead of time, called without their checks while the state's arrays are the
+        # objects their checks accepted (the fused step's own arrays are of the declared types by construction):
+        # a check of 30-odd arguments costs a few us a call, a tenth of a step at 1,000 people
+        self._direct, self._direct_for = {}, None
+        self.praising, self.warning = np.zeros(PROSPECT + 1, np.bool_), np.zeros(PROSPECT + 1, np.bool_)
         self._owner = None  # a weak reference to the tally reading the set
         self.params = None
         self.companies = None
@@ -193,6 +201,10 @@ class FusedStep:
         if self.companies is None or not self.companies.current(market):
             self.companies = _Companies(market)
         co, P = self.companies, self.P
+        # the same array objects step after step: the kernels compiled ahead of time check an argument's type only
+        # when it is another object than in their last call (sim.kernels.ahead.Checked)
+        self.keys[:] = keys
+        keys = self.keys
         P[K.P_BEST_QUALITY] = market.best_quality
         P[K.P_STEP] = market.step
         if tally is not None:
@@ -202,8 +214,11 @@ class FusedStep:
         events = self._reuse(tally)
         events_a, recovery, events_b, heard_from, warned_brand = events
         s, n = state, self.n
-        pass_a, pass_b, pass_c = ((K.pass_a_threaded, K.pass_b_threaded, K.pass_c_threaded) if self.threaded
-                                  else (K.pass_a_serial, K.pass_b_serial, K.pass_c_serial))
+        if self.threaded:
+            pass_a, pass_b, pass_c = K.pass_a_threaded, K.pass_b_threaded, K.pass_c_threaded
+            advocacy, revenue = K.count_advocacy, K.revenue
+        else:
+            pass_a, pass_b, pass_c, advocacy, revenue = self._serial(state)
         now = clock() if clock else 0.0
         pass_a(n, keys, P, co.matrix, co.reach, co.target, co.frequency, co.gain, co.on, s.company, s.level, s.bond,
                s.anger, s.former_anger, s.grievance, s.expectation, s.peak, s.end, s.failures, s.complaint_open,
@@ -215,15 +230,16 @@ class FusedStep:
         complete = network.complete
         indptr = _EMPTY_INT64 if complete else network.indptr
         indices = _EMPTY_INT32 if complete else network.indices
-        praising = np.zeros(PROSPECT + 1, np.bool_)
+        praising, warning = self.praising, self.warning
+        praising.fill(False)
         praising[list(word_of_mouth.PRAISING)] = True  # read each step: a patched list acts at once
-        warning = np.zeros(PROSPECT + 1, np.bool_)
+        warning.fill(False)
         warning[list(word_of_mouth.WARNING)] = True
         pass_b(n, keys, P, co.matrix, praising, warning, indptr, indices, complete, s.company, s.level,
                s.former_anger, s.former_company, s.introversion, s.identification, s.trust, s.anger, s.recommended,
                s.recommended_at, self.counts, self.praise_by_level, self.warnings_by_level,
                self.warnings_about_former, events_b, heard_from, warned_brand)
-        K.count_advocacy(events_b, heard_from, s.advocacy)
+        advocacy(events_b, heard_from, s.advocacy)
         now = self._tick(clock, now, 2)
         pass_c(n, keys, P, co.matrix, s.company, s.level, s.bond, s.anger, s.grievance, s.peak, s.end,
                s.participation, s.appreciation, s.sensation, s.advocacy, s.tenure, s.failures, s.complaint_open,
@@ -231,10 +247,27 @@ class FusedStep:
                s.former_company, s.former_anger, self.counts, self.transitions, self.lost_by_level, co.promotion_on)
         if tally is not None:
             # a sum of floats: customer after customer, as the reference adds it (one core, one read of two arrays)
-            K.revenue(s.company, s.bond, market.price, self.P[K.P_UPLIFT], market.no_company, tally.money["revenue"])
+            revenue(s.company, s.bond, market.price, self.P[K.P_UPLIFT], market.no_company, tally.money["revenue"])
         self._tick(clock, now, 3)
+        if not self.threaded:
+            self._accepted((pass_a, pass_b, pass_c, advocacy) + ((revenue,) if tally is not None else ()))
         if tally is not None:
             self._fill(tally, market, events)
+
+    def _serial(self, state) -> list:
+        """The serial kernels for this step (`_SERIAL`): those whose checks accepted this state's arrays called
+        directly, the others through their checks (or numba's, where nothing is compiled ahead of time)."""
+        arrays = _STATE(state)
+        if self._direct_for is None or not all(map(operator.is_, arrays, self._direct_for)):
+            self._direct, self._direct_for = {}, arrays
+        direct = self._direct
+        return [direct.get(name) or getattr(K, name) for name in _SERIAL]
+
+    def _accepted(self, called) -> None:
+        """Remember the kernels called through their checks this step whose checks passed."""
+        for name, function in zip(_SERIAL, called):
+            if getattr(function, "accepted", False):
+                self._direct[name] = function.function
 
     def _tick(self, clock, start: float, index: int) -> float:
         if not clock:
@@ -274,6 +307,8 @@ class FusedStep:
         tally.warned = Lazy(lambda: _warned(events_b, warned_brand))
 
 
+_STATE = operator.attrgetter(*states.field_names())  # a state's arrays, in one call
+_SERIAL = ("pass_a_serial", "pass_b_serial", "pass_c_serial", "count_advocacy", "revenue")
 _EMPTY_INT64 = np.zeros(1, np.int64)
 _EMPTY_INT32 = np.zeros(1, np.int32)
 

@@ -154,3 +154,29 @@ def test_without_a_compiler_the_model_runs_on_numba_and_no_later_process_tries_a
     assert not second["ahead"] and second["digest"] == first["digest"]
     assert failed[0].stat().st_mtime_ns == stamp
     assert not list((tmp_path / "kernels").glob("*.so"))
+
+
+def test_the_fused_step_checks_again_when_a_state_array_is_replaced(built, monkeypatch):
+    """The fused step calls the module's functions without their checks only while the state's arrays are the
+    objects the checks accepted: a replaced array (a state at rest read back, a notebook's own array) goes through
+    the checks again, so an array of another type would go to numba."""
+    import numpy as np
+
+    import sim
+    from sim.kernels import fast
+
+    model = sim.EngagementModel("baseline", rng=5, overrides={"customers": 600, "burn_in": 2, "steps": 10})
+    model.step()  # through the checks: accepted
+    calls = []
+    checked = fast.count_advocacy
+
+    def spy(*args):
+        calls.append(args[2])
+        return checked(*args)
+
+    monkeypatch.setattr(fast, "count_advocacy", spy)
+    model.step()
+    assert calls == [], "the second step should call the function directly"
+    model.state.advocacy = np.array(model.state.advocacy)  # the same values and type, another object
+    model.step()
+    assert len(calls) == 1 and calls[0] is model.state.advocacy

@@ -220,3 +220,17 @@ def test_the_plot_drawing_script_times_the_frames_and_each_plot(capsys):
     printed = capsys.readouterr().out
     for name in ("frames", "levels", "transitions", "money", "one process"):
         assert name in printed
+
+
+def test_the_ahead_steps_script_compares_the_module_with_numba_in_turn(capsys):
+    """benchmarks/ahead_steps.py: blocks on each in turn, and the module's own functions put back afterwards."""
+    from sim.kernels import fast
+
+    if not fast.ahead:
+        pytest.skip("the kernels compiled ahead of time are not in use")
+    before = fast.pass_a_serial
+    module, _ = _benchmark_script("ahead_steps")
+    assert module.main(["--people", "400", "--blocks", "2"]) == 0  # the last block on numba
+    printed = capsys.readouterr().out
+    assert "400 people" in printed and "faster in" in printed and "of 2 blocks" in printed
+    assert fast.pass_a_serial is before
