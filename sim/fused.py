@@ -148,12 +148,10 @@ class FusedStep:
         # decoded first (`_reuse`), so no tally ever reads another step's events. The model lets go of its own
         # last tally before a step, so only a tally someone keeps pays for decoding.
         self._events_set = self._events(n)
-        self.keys = np.zeros(len(KEY_NAMES), np.uint64)  # this step's stream keys
         # the serial kernels compiled ahead of time, called without their checks while the state's arrays are the
         # objects their checks accepted (the fused step's own arrays are of the declared types by construction):
         # a check of 30-odd arguments costs a few us a call, a tenth of a step at 1,000 people
         self._direct, self._direct_for = {}, None
-        self.praising, self.warning = np.zeros(PROSPECT + 1, np.bool_), np.zeros(PROSPECT + 1, np.bool_)
         self._owner = None  # a weak reference to the tally reading the set
         self.params = None
         self.companies = None
@@ -201,10 +199,6 @@ class FusedStep:
         if self.companies is None or not self.companies.current(market):
             self.companies = _Companies(market)
         co, P = self.companies, self.P
-        # the same array objects step after step: the kernels compiled ahead of time check an argument's type only
-        # when it is another object than in their last call (sim.kernels.ahead.Checked)
-        self.keys[:] = keys
-        keys = self.keys
         P[K.P_BEST_QUALITY] = market.best_quality
         P[K.P_STEP] = market.step
         if tally is not None:
@@ -230,10 +224,9 @@ class FusedStep:
         complete = network.complete
         indptr = _EMPTY_INT64 if complete else network.indptr
         indices = _EMPTY_INT32 if complete else network.indices
-        praising, warning = self.praising, self.warning
-        praising.fill(False)
+        praising = np.zeros(PROSPECT + 1, np.bool_)
         praising[list(word_of_mouth.PRAISING)] = True  # read each step: a patched list acts at once
-        warning.fill(False)
+        warning = np.zeros(PROSPECT + 1, np.bool_)
         warning[list(word_of_mouth.WARNING)] = True
         pass_b(n, keys, P, co.matrix, praising, warning, indptr, indices, complete, s.company, s.level,
                s.former_anger, s.former_company, s.introversion, s.identification, s.trust, s.anger, s.recommended,

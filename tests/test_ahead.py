@@ -60,14 +60,8 @@ def built():
     """The module for this checkout, built if it is not there yet (a fresh clone: about 15 to 30 s)."""
     table = ahead.load()
     if table is None:
-        pytest.fail(f"the kernels could not be compiled ahead of time: {_failure()}")
+        pytest.fail(f"the kernels could not be compiled ahead of time: {ahead.failure()}")
     return table
-
-
-def _failure() -> str:
-    name = f"sim_kernels_{ahead.fingerprint()}"
-    failed = ahead.folder() / f"{name}.failed"
-    return failed.read_text() if failed.exists() else "turned off (SIM_AHEAD=0)" if not ahead.enabled() else "?"
 
 
 def test_small_markets_give_numbas_bytes_without_numba(built):

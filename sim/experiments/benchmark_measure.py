@@ -193,10 +193,8 @@ def ahead_start() -> dict:
     in_use = fast.ahead
     loaded = time.perf_counter()
     fast.stream_keys(np.zeros(4, np.uint64), np.zeros(1, np.uint64), np.zeros(1, np.uint64))
-    failed = ahead.folder() / f"sim_kernels_{ahead.fingerprint()}.failed"
     return {"in_use": in_use, "load_seconds": loaded - start, "first_call_seconds": time.perf_counter() - loaded,
-            "numba_imported": "numba" in sys.modules,
-            "reason": "" if in_use else failed.read_text().strip() if failed.exists() else "SIM_AHEAD=0"}
+            "numba_imported": "numba" in sys.modules, "reason": "" if in_use else ahead.failure()}
 
 
 def plots(customers: int = 10_000, steps: int = 365, repeats: int = 12) -> dict:

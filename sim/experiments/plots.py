@@ -218,31 +218,20 @@ def draw(data: dict, companies: list[str], folder: Path, prepared: list | None =
             transitions(data, folder / FILES[1], transitions_), money(data, companies, folder / FILES[2], money_)]
 
 
-def draw_on_two_cores(data: dict, companies: list[str], folder: Path, prepared: list | None = None) -> list[Path]:
-    """`draw`, with the levels plot drawn by a forked copy of this process while this one draws the other two
-    (the simulation has ended, so both cores are free)."""
+def draw_on_two_cores(data: dict, companies: list[str], folder: Path) -> list[Path]:
+    """`draw`, with the levels plot drawn by a forked copy of this process (`_Copy`) while this one draws the other
+    two (the simulation has ended, so both cores are free)."""
     folder = Path(folder)
     if not hasattr(os, "fork"):
-        return draw(data, companies, folder, prepared)
-    levels, transitions_, money_ = prepared or (None, None, None)
-    pid = os.fork()
-    if pid == 0:  # the copy: one plot, then leave at once (no atexit handlers, no flushing the parent's buffers)
-        code = 1
-        try:
-            levels_over_time(data, companies, folder / FILES[0], levels)
-            code = 0
-        finally:
-            os._exit(code)
+        return draw(data, companies, folder)
+    copy = _Copy(levels_layout, (companies, int(data["step"][0][-1])), levels_over_time)
     try:
-        others = [transitions(data, folder / FILES[1], transitions_), money(data, companies, folder / FILES[2], money_)]
-        _, status = os.waitpid(pid, 0)
+        copy.draw(data, companies, folder / FILES[0])
+        others = [transitions(data, folder / FILES[1]), money(data, companies, folder / FILES[2])]
+        return [copy.wait(), *others]
     except BaseException:  # a plot failed here, or the parent gave the plots up (`PlotProcess.close`): so does the copy
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        copy.cancel()
         raise
-    if status != 0:
-        raise RuntimeError(f"drawing {FILES[0]} failed (exit status {status})")
-    return [folder / FILES[0], *others]
 
 
 def run_plots(frame, companies: list[str], folder: Path) -> list[Path]:

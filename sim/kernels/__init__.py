@@ -103,15 +103,19 @@ class _Fast:
 
         self.__dict__["_loading"] = threading.Lock()  # set-up reads it from three threads at once
 
+    def _table(self) -> dict | None:
+        table = self.__dict__.get("table", False)
+        if table is False:
+            with self._loading:
+                table = self.__dict__.get("table", False)
+                if table is False:
+                    table = self.__dict__["table"] = importlib.import_module(".ahead", __name__).load()
+        return table
+
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        table = self.__dict__.get("_table", False)
-        if table is False:
-            with self._loading:
-                table = self.__dict__.get("_table", False)
-                if table is False:
-                    table = self.__dict__["_table"] = importlib.import_module(".ahead", __name__).load()
+        table = self._table()
         value = table[name] if table is not None and name in table else getattr(_compiled(), name)
         setattr(self, name, value)
         return value
@@ -119,8 +123,7 @@ class _Fast:
     @property
     def ahead(self) -> bool:
         """Whether the kernels compiled ahead of time are in use."""
-        self.CHUNK  # noqa: B018  (the first read decides)
-        return self.__dict__["_table"] is not None
+        return self._table() is not None
 
 
 fast = _Fast()

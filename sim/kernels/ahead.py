@@ -25,11 +25,9 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.util
-import operator
 import os
 import platform
 import sys
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -131,42 +129,31 @@ def _paths(place: Path, name: str) -> tuple[Path, Path, Path]:
 class Checked:
     """A function of the module compiled ahead of time, called only with arguments of its declared types; any
     other call goes to numba's just-in-time function of the same name (which compiles for the types it gets).
+    `accepted` says whether the last call passed: the fused step then calls `function` itself, without the check
+    (30-odd arrays a pass, a few us in Python), while the state's arrays are the ones accepted (sim.fused)."""
 
-    The fused step passes the same arrays step after step, so the arrays of the last call that passed the check
-    are remembered (by weak reference) and the same arrays again are let through after one identity test each,
-    done in C: the full check of 30-odd arrays in Python cost 35 us a step, a fifth of a step at 1,000 people.
-    An array whose dtype or number of dimensions is changed in place (`a.dtype = ...`, `a.shape = ...`) between
-    two calls is not seen; nothing in this package does that."""
-
-    __slots__ = ("name", "function", "arrays", "scalars", "pick", "passed", "accepted")
+    __slots__ = ("name", "function", "arrays", "scalars", "accepted")
 
     SCALARS = {"int64": (int, np.int64), "float64": (float, np.float64), "bool": (bool, np.bool_),
                "uint64": (np.uint64,)}
 
     def __init__(self, name: str, function, arguments: list):
         """`arguments`: for each argument, [dtype name, ndim] (ndim 0: a scalar of that type)."""
-        from operator import itemgetter
-
         self.name, self.function = name, function
         self.arrays = [(i, np.dtype(kind), ndim) for i, (kind, ndim) in enumerate(arguments) if ndim]
         self.scalars = [(i, self.SCALARS[kind]) for i, (kind, ndim) in enumerate(arguments) if not ndim]
-        positions = [i for i, _, _ in self.arrays]
-        self.pick = itemgetter(*positions) if len(positions) > 1 else lambda args, i=positions[0]: (args[i],)
-        self.passed = ()  # weak references to the arrays of the last call that passed
-        self.accepted = False  # whether the last call passed
+        self.accepted = False
 
     def __call__(self, *args):
         self.accepted = False
         for index, kinds in self.scalars:
             if type(args[index]) not in kinds:
                 return self.elsewhere(*args)
-        arrays = self.pick(args)
-        if not (self.passed and all(map(operator.is_, arrays, map(weakref.ReferenceType.__call__, self.passed)))):
-            for (_, dtype, ndim), value in zip(self.arrays, arrays):
-                if (type(value) is not np.ndarray or value.dtype != dtype or value.ndim != ndim
-                        or not value.flags.c_contiguous or not value.flags.writeable or not value.flags.aligned):
-                    return self.elsewhere(*args)
-            self.passed = tuple(map(weakref.ref, arrays))
+        for index, dtype, ndim in self.arrays:
+            value = args[index]
+            if (type(value) is not np.ndarray or value.dtype != dtype or value.ndim != ndim
+                    or not value.flags.c_contiguous or not value.flags.writeable or not value.flags.aligned):
+                return self.elsewhere(*args)
         self.accepted = True
         return self.function(*args)
 
@@ -254,6 +241,14 @@ def _quietly(work, log: Path) -> None:
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
+
+
+def failure() -> str:
+    """Why the module is not in use in this process's place ("" if nothing says so)."""
+    if not enabled():
+        return "turned off (SIM_AHEAD=0)"
+    failed = _paths(folder(), f"sim_kernels_{fingerprint()}")[2]
+    return failed.read_text().strip() if failed.exists() else ""
 
 
 def load() -> dict | None:
