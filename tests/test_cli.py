@@ -185,3 +185,34 @@ def test_ctrl_c_keeps_finished_replications(small_yaml, tmp_path):
     frame = pd.read_csv(tmp_path / "out" / "timeseries.csv")
     assert sorted(frame["replication"].unique()) == done and len(frame) == 151 * len(done)
     assert not [p for p in tmp_path.rglob("*") if ".partial" in p.name or p.name.endswith(".tmp")]
+
+
+def test_runs_started_in_the_same_second_get_folders_of_their_own(small_yaml, tmp_path, monkeypatch):
+    """Two runs of a scenario without --out in one second: the second gets `<id>-2`, not an error, and
+    neither's partial folder is the other's."""
+    import datetime as dt
+
+    from sim.experiments import output
+
+    moment = dt.datetime(2026, 11, 30, 19, 11, 32)
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment
+
+    monkeypatch.setattr(output.dt, "datetime", Frozen)
+    monkeypatch.chdir(tmp_path)
+    path = small_yaml("name: same_second\ncustomers: 200\nsteps: 2\n")
+    assert sim_cli.main(["run", str(path), "--quiet", "--no-plots", "--no-cache"]) == 0
+    assert sim_cli.main(["run", str(path), "--quiet", "--no-plots", "--no-cache"]) == 0
+    folders = sorted(p.name for p in (tmp_path / "results" / "same_second").iterdir())
+    assert folders == ["20261130-191132-seed0", "20261130-191132-seed0-2"]
+    for name in folders:
+        assert json.loads((tmp_path / "results" / "same_second" / name / "manifest.json").read_text())["status"] \
+            == "complete"
+    # a reserved name whose run fails leaves nothing behind
+    reserved = output.new_run_folder(tmp_path / "results" / "same_second", 0)
+    assert reserved.name == "20261130-191132-seed0-3"
+    output.RunFolder(reserved, reserved=True).discard()
+    assert not reserved.exists()

@@ -57,12 +57,12 @@ def main(args) -> int:
                                          else 20)
     if replications < 2:
         raise UsageError(f"--replications {replications}: expected at least 2 (a confidence interval needs two)")
-    out = output_folder(args, markets[0])
     jobs = all_jobs = compare.plan_jobs(policy_set, replications)
     if posterior is not None:  # every draw is validated against every policy before anything runs
         particles, drawn = uncertainty.draws(posterior, replications, markets[0].data["seed"])
         posterior_jobs = uncertainty.plan_jobs(policy_set, markets[0], drawn)
         all_jobs = uncertainty.interleave(jobs, posterior_jobs)
+    out = output_folder(args, markets[0])  # after every check: a refused command leaves no folder
     store = PartStore(out / "parts")
     workers = args.workers or default_workers()
     try:
@@ -138,7 +138,7 @@ def output_folder(args, market) -> Path:
     from ..experiments import output
 
     if not args.out:
-        return Path("results") / "compare" / market.name / output.new_run_id(market.data["seed"])
+        return output.new_run_folder(Path("results") / "compare" / market.name, market.data["seed"])
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "parts").is_dir())):
         raise UsageError(f"--out {out}: exists and is not a comparison folder; choose another --out")

@@ -69,8 +69,10 @@ def _run(args, plotter) -> int:
             labels[key] = f"--{key} {getattr(args, key)}"
     scenario = scenarios.load(args.scenario, overrides, labels)
     data = scenario.data
-    out = Path(args.out) if args.out else Path("results") / scenario.name / output.new_run_id(data["seed"])
-    folder = output.RunFolder(out)
+    if args.out:
+        folder = output.RunFolder(args.out)
+    else:
+        folder = output.RunFolder(output.new_run_folder(Path("results") / scenario.name, data["seed"]), reserved=True)
     store = PartStore(folder.path / "parts")
     jobs = replication_jobs(scenario, range(data["replications"]), cache_rest=not args.no_cache)
     status = "complete"

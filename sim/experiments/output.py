@@ -7,7 +7,9 @@ and renamed. The manifest records the resolved scenario, seed, package versions 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -154,22 +156,41 @@ def manifest(scenario, **extra) -> dict[str, Any]:
     }
 
 
-def new_run_id(seed: int) -> str:
-    return dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-seed{seed}"
+def new_run_folder(parent: str | Path, seed: int) -> Path:
+    """A new empty folder `parent/<date>-<time>-seed<seed>`, created here so that no other run takes it.
+
+    Runs started in the same second get `-2`, `-3`, ... after the seed; `mkdir` decides between
+    processes, so two runs never share a folder (nor its partial folder)."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-seed{seed}"
+    for n in itertools.count(1):
+        name = stamp if n == 1 else f"{stamp}-{n}"
+        if (parent / f".{name}.partial").exists():
+            continue
+        try:
+            (parent / name).mkdir()
+        except FileExistsError:
+            continue
+        return parent / name
 
 
 class RunFolder:
     """A results folder built in a hidden partial folder and renamed into place by `finish()`.
 
     An existing folder is refused, unless its manifest says the run was interrupted: then it is
-    moved back to the partial folder and the run resumes where it stopped.
+    moved back to the partial folder and the run resumes where it stopped. `reserved`: `final` is the
+    empty folder `new_run_folder` made for this run.
     """
 
-    def __init__(self, final: str | Path):
+    def __init__(self, final: str | Path, reserved: bool = False):
         self.final = Path(final)
+        self.reserved = reserved
         self.partial = self.final.with_name(f".{self.final.name}.partial")
         self.resumed = False
-        if self.final.exists():
+        if reserved:
+            pass  # the empty folder new_run_folder made: finish()'s rename replaces it
+        elif self.final.exists():
             if status_of(self.final) != "interrupted":
                 raise FileExistsError(f"{self.final} already exists; choose another --out")
             if self.partial.exists():
@@ -185,11 +206,14 @@ class RunFolder:
         return self.partial
 
     def finish(self) -> Path:
-        os.replace(self.partial, self.final)
+        os.replace(self.partial, self.final)  # rename(2) replaces an empty folder
         return self.final
 
     def discard(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)
+        if self.reserved:
+            with contextlib.suppress(OSError):
+                self.final.rmdir()
 
 
 def status_of(folder: Path) -> str | None:
