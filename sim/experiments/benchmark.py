@@ -168,8 +168,18 @@ def machine() -> dict:
 
     versions = {name: metadata.version(name) for name in ("numpy", "numba", "mesa")}
     return {"python": platform.python_version(), **versions, "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+            "processor": cpu_model() or platform.processor() or platform.machine(), "cpus": os.cpu_count(),
             "load_average_before": list(os.getloadavg())}
+
+
+def cpu_model() -> str | None:
+    """The processor's name and architecture from /proc/cpuinfo ("AMD EPYC, x86_64"): figures depend on it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            name = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), None)
+    except OSError:
+        return None
+    return f"{name}, {platform.machine()}" if name else None
 
 
 def run(plan: str = "full", threads: int | None = None, log=print, command: str | None = None) -> dict:
