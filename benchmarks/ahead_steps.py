@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-NAMES = ("pass_a_serial", "pass_b_serial", "pass_c_serial", "count_advocacy", "revenue", "stream_keys")
+NAMES = ("pass_a_chunks", "pass_b_chunks", "pass_c_chunks", "count_advocacy", "revenue", "stream_keys")
 
 
 def measure(people: int, blocks: int, steps: int = 10) -> dict:

@@ -28,13 +28,15 @@ import inspect
 import math
 import operator
 import weakref
+from functools import partial
 
 import numpy as np
 
 from . import mechanisms
 from . import state as states
 from .kernels import fast as K
-from .kernels import threaded
+from .kernels import threaded, threads
+from .kernels.split import split
 from .levels import PROSPECT
 from .mechanisms import memory, trust, word_of_mouth
 from .parameters import PROGRAMMES
@@ -157,6 +159,7 @@ class FusedStep:
         self.companies = None
         self.set_params(params)
         self.threaded = threaded(n)
+        self.threads = threads()
         self.timings = dict.fromkeys(PASSES, 0.0)
 
     def _reuse(self, tally: Tally | None) -> tuple:
@@ -208,11 +211,16 @@ class FusedStep:
         events = self._reuse(tally)
         events_a, recovery, events_b, heard_from, warned_brand = events
         s, n = state, self.n
-        if self.threaded:
+        kernels = None
+        if self.threaded and not K.ahead:  # numba's threaded builds (where nothing is compiled ahead of time)
             pass_a, pass_b, pass_c = K.pass_a_threaded, K.pass_b_threaded, K.pass_c_threaded
             advocacy, revenue = K.count_advocacy, K.revenue
-        else:
-            pass_a, pass_b, pass_c, advocacy, revenue = self._serial(state)
+        else:  # the passes' chunk loops, on this thread or split between threads
+            kernels = self._serial(state)
+            chunks = self.counts.shape[0]
+            pass_a, pass_b, pass_c = (partial(split, self.threads, kernel, chunks) if self.threaded
+                                      else partial(kernel, 0, chunks) for kernel in kernels[:3])
+            advocacy, revenue = kernels[3:]
         now = clock() if clock else 0.0
         pass_a(n, keys, P, co.matrix, co.reach, co.target, co.frequency, co.gain, co.on, s.company, s.level, s.bond,
                s.anger, s.former_anger, s.grievance, s.expectation, s.peak, s.end, s.failures, s.complaint_open,
@@ -242,8 +250,8 @@ class FusedStep:
             # a sum of floats: customer after customer, as the reference adds it (one core, one read of two arrays)
             revenue(s.company, s.bond, market.price, self.P[K.P_UPLIFT], market.no_company, tally.money["revenue"])
         self._tick(clock, now, 3)
-        if not self.threaded:
-            self._accepted((pass_a, pass_b, pass_c, advocacy) + ((revenue,) if tally is not None else ()))
+        if kernels is not None:
+            self._accepted(kernels if tally is not None else kernels[:4])
         if tally is not None:
             self._fill(tally, market, events)
 
@@ -301,7 +309,7 @@ class FusedStep:
 
 
 _STATE = operator.attrgetter(*states.field_names())  # a state's arrays, in one call
-_SERIAL = ("pass_a_serial", "pass_b_serial", "pass_c_serial", "count_advocacy", "revenue")
+_SERIAL = ("pass_a_chunks", "pass_b_chunks", "pass_c_chunks", "count_advocacy", "revenue")
 _EMPTY_INT64 = np.zeros(1, np.int64)
 _EMPTY_INT32 = np.zeros(1, np.int32)
 

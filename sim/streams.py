@@ -38,11 +38,18 @@ class Stream:
 
     def uniform(self, shape) -> np.ndarray:
         """A full array of float32 uniforms on [0, 1); the same shape always gives the same values."""
-        from .kernels import fast
+        from .kernels import fast, threads
 
         out = np.empty(shape, np.float32)
-        fill = fast.fill_uniform_threaded if out.size >= PARALLEL_FROM else fast.fill_uniform
-        fill(out.reshape(-1), self.key)
+        flat = out.reshape(-1)
+        if out.size < PARALLEL_FROM:
+            fast.fill_uniform(flat, self.key)
+        elif not fast.ahead:
+            fast.fill_uniform_threaded(flat, self.key)
+        else:  # on this machine's threads without numba (sim.kernels.split)
+            from .kernels.split import split
+
+            split(threads(), fast.fill_uniform_chunks, -(-flat.size // fast.CHUNK), flat, self.key)
         return out
 
 

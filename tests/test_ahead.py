@@ -33,8 +33,11 @@ for seed, customers, changes in json.loads(sys.argv[1]):
     digest.update(model.records.tobytes())
     for name in states.field_names():
         digest.update(np.ascontiguousarray(getattr(model.state, name)).tobytes())
+from sim import streams
+digest.update(streams.Stream(7).uniform(streams.PARALLEL_FROM + 5).tobytes())  # as big markets' interventions draw
 import sim.kernels as kernels
-print(json.dumps({"digest": digest.hexdigest(), "numba": "numba" in sys.modules, "ahead": kernels.fast.ahead}))
+print(json.dumps({"digest": digest.hexdigest(), "numba": "numba" in sys.modules, "ahead": kernels.fast.ahead,
+                  "threaded": model._fused_step().threaded}))
 """
 
 MARKETS = [[3, 1500, {}], [11, 2500, {"network.kind": "complete"}],
@@ -49,8 +52,8 @@ def _run(script: str, *arguments: str, **env) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=environment)
 
 
-def _market(**env) -> dict:
-    completed = _run(_MARKET, json.dumps(MARKETS), **env)
+def _market(markets=MARKETS, **env) -> dict:
+    completed = _run(_MARKET, json.dumps(markets), **env)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -74,6 +77,19 @@ def test_small_markets_give_numbas_bytes_without_numba(built):
     assert on_numba["numba"]
 
 
+def test_threaded_markets_give_numbas_bytes_without_numba(built):
+    """From THREADED_FROM people the module's passes (and a draw for everyone) run on threads of their own
+    (sim.kernels.split): the bytes of numba's threaded builds, and still no numba."""
+    markets = [[3, 3 * 4096 + 77, {}], [11, 9000, {"network.kind": "complete"}]]
+    on_module = _market(markets, SIM_THREADED_FROM="1000")
+    if not on_module["threaded"]:
+        pytest.skip("one core: no threads to split a pass between")
+    on_numba = _market(markets, SIM_THREADED_FROM="1000", SIM_AHEAD="0")
+    assert on_module["ahead"] and not on_numba["ahead"] and on_numba["threaded"]
+    assert on_module["digest"] == on_numba["digest"]
+    assert not on_module["numba"]
+
+
 def test_a_run_command_of_a_small_market_imports_no_numba(built, tmp_path):
     script = ("import runpy, sys\nsys.argv = ['sim', 'run', 'baseline', '--set', 'customers=3000', '--quiet',"
               f" '--out', {str(tmp_path / 'out')!r}, '--no-plots']\n"
@@ -89,12 +105,15 @@ _SIGNATURES = """
 import json
 import sim
 from numba.core import sigutils
-from sim.kernels import ahead, compiled
+from sim import streams
+from sim.kernels import ahead, compiled, fast
 from tests.test_ahead import MARKETS
 from tests.test_fused import busy
+fast.__dict__["table"] = {}  # the paths taken with the module, on numba's functions (SIM_AHEAD=0), which record types
 for seed, customers, changes in MARKETS:
     overrides = {**busy(customers, steps=3, burn_in=2), **changes}
     sim.EngagementModel("baseline", rng=seed, overrides=overrides).run(3)
+streams.Stream(7).uniform(streams.PARALLEL_FROM)  # a draw as large as a big market's interventions make
 seen = {name: [str(s) for s in getattr(compiled, name).signatures] for name in ahead.EXPORTS}
 declared = {name: str(sigutils.normalize_signature(text)[0]) for name, text in ahead.EXPORTS.items()}
 print(json.dumps({"seen": seen, "declared": declared}))

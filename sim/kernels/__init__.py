@@ -48,15 +48,19 @@ def single_threaded() -> None:
 
 
 def threads() -> int:
-    """Threads the threaded builds may use in this process (before numba's import: NUMBA_NUM_THREADS, if set)."""
+    """Threads a pass may use in this process: numba's setting once it is imported, else NUMBA_NUM_THREADS if set
+    (as `single_threaded` sets it), else the cores this process may run on (numba's default), without numba."""
     import sys
 
     numba = sys.modules.get("numba")
-    if numba is None and os.environ.get("NUMBA_NUM_THREADS", "").strip().isdigit():
-        return int(os.environ["NUMBA_NUM_THREADS"])
-    import numba
-
-    return int(numba.get_num_threads())
+    if numba is not None:
+        return int(numba.get_num_threads())
+    if os.environ.get("NUMBA_NUM_THREADS", "").strip().isdigit():
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no sched_getaffinity (macOS)
+        return max(1, os.cpu_count() or 1)
 
 
 def threaded(people: int) -> bool:

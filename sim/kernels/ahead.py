@@ -39,27 +39,30 @@ HERE = Path(__file__).resolve().parent
 EXPORTS = {
     "stream_keys": "uint64[:, ::1](uint64[::1], uint64[::1], uint64[::1])",
     "fill_uniform": "void(float32[::1], uint64)",
+    "fill_uniform_chunks": "void(int64, int64, float32[::1], uint64)",
     "share_fitting": "float64[::1](float64[:, ::1], float64[::1])",
     "pick_companies": "int8[::1](float64[:, ::1], float64[::1], float64[::1])",
     "unsorted_lists": "Tuple((int64[::1], int32[::1]))(int64, int32[::1], int32[::1], int64, boolean[::1], int32[::1])",
     "sort_lists": "int64(int64[::1], int32[::1])",
-    "pass_a_serial": (
-        "void(int64, uint64[::1], float64[::1], float32[:, ::1], float32[:, ::1], int8[:, ::1], float32[:, ::1], "
-        "float32[:, ::1], boolean[::1], int8[::1], int8[::1], float32[::1], float32[::1], float32[::1], float32[::1], "
-        "float32[::1], float32[::1], float32[::1], float32[::1], boolean[::1], int16[::1], float32[:, ::1], "
-        "float32[:, ::1], float32[:, ::1], float32[::1], float32[::1], float32[::1], float32[::1], float32[:, ::1], "
-        "int8[::1], float32[::1], float32[::1], float32[::1], int64[:, :, ::1], uint8[::1], float32[::1])"),
-    "pass_b_serial": (
-        "void(int64, uint64[::1], float64[::1], float32[:, ::1], boolean[::1], boolean[::1], int64[::1], int32[::1], "
-        "boolean, int8[::1], int8[::1], float32[::1], int8[::1], float32[::1], float32[:, ::1], float32[:, ::1], "
-        "float32[::1], int8[::1], int32[::1], int64[:, :, ::1], int64[:, ::1], int64[:, ::1], int64[::1], uint8[::1], "
-        "int32[::1], int8[::1])"),
+    "pass_a_chunks": (
+        "void(int64, int64, int64, uint64[::1], float64[::1], float32[:, ::1], float32[:, ::1], int8[:, ::1], "
+        "float32[:, ::1], float32[:, ::1], boolean[::1], int8[::1], int8[::1], float32[::1], float32[::1], "
+        "float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], boolean[::1], "
+        "int16[::1], float32[:, ::1], float32[:, ::1], float32[:, ::1], float32[::1], float32[::1], float32[::1], "
+        "float32[::1], float32[:, ::1], int8[::1], float32[::1], float32[::1], float32[::1], int64[:, :, ::1], "
+        "uint8[::1], float32[::1])"),
+    "pass_b_chunks": (
+        "void(int64, int64, int64, uint64[::1], float64[::1], float32[:, ::1], boolean[::1], boolean[::1], "
+        "int64[::1], int32[::1], boolean, int8[::1], int8[::1], float32[::1], int8[::1], float32[::1], "
+        "float32[:, ::1], float32[:, ::1], float32[::1], int8[::1], int32[::1], int64[:, :, ::1], int64[:, ::1], "
+        "int64[:, ::1], int64[::1], uint8[::1], int32[::1], int8[::1])"),
     "count_advocacy": "void(uint8[::1], int32[::1], float32[::1])",
-    "pass_c_serial": (
-        "void(int64, uint64[::1], float64[::1], float32[:, ::1], int8[::1], int8[::1], float32[::1], float32[::1], "
-        "float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], int32[::1], "
-        "float32[::1], boolean[::1], int8[::1], float32[::1], float32[:, ::1], float32[:, ::1], int8[::1], int32[::1], "
-        "int8[::1], float32[::1], int64[:, :, ::1], int64[:, :, ::1], int64[:, :, ::1], boolean)"),
+    "pass_c_chunks": (
+        "void(int64, int64, int64, uint64[::1], float64[::1], float32[:, ::1], int8[::1], int8[::1], float32[::1], "
+        "float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], float32[::1], "
+        "float32[::1], int32[::1], float32[::1], boolean[::1], int8[::1], float32[::1], float32[:, ::1], "
+        "float32[:, ::1], int8[::1], int32[::1], int8[::1], float32[::1], int64[:, :, ::1], int64[:, :, ::1], "
+        "int64[:, :, ::1], boolean)"),
     "revenue": "void(int8[::1], float32[::1], float32[::1], float64, int64, float64[::1])",
 }
 SOURCES = ("compiled.py", "ahead.py")  # what the machine code is compiled from (and this file's signatures)
@@ -195,7 +198,8 @@ def build(place: Path, name: str) -> None:
         cc.verbose = False
         for function, signature in EXPORTS.items():
             cc.export(function, signature)(getattr(compiled, function).py_func)
-        _quietly(cc.compile, Path(work) / "build.log")
+        with _releasing_the_gil():
+            _quietly(cc.compile, Path(work) / "build.log")
         built = Path(work) / module.name
         os.replace(built, module)
         layout = {key: value for key, value in vars(compiled).items()
@@ -208,6 +212,26 @@ def build(place: Path, name: str) -> None:
         for old in place.glob("sim_kernels_*"):
             if not old.name.startswith(name):
                 old.unlink(missing_ok=True)
+
+
+class _releasing_the_gil:
+    """While pycc compiles: every exported function's Python wrapper releases the GIL around the call, as numba's
+    `nogil=True` does, so that threads can run the passes' chunks side by side (sim.kernels.split). pycc has no
+    option for it: its compilation flags come from `numba.pycc.compiler.Flags`, replaced here for the build."""
+
+    def __enter__(self):
+        from numba.pycc import compiler
+
+        class Flags(compiler.Flags):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.release_gil = True
+
+        self.module, self.saved = compiler, compiler.Flags
+        compiler.Flags = Flags
+
+    def __exit__(self, *exc):
+        self.module.Flags = self.saved
 
 
 def _compiler() -> None:

@@ -83,6 +83,14 @@ def fill_uniform(flat, key):
         flat[i] = uniform_at(key, i)
 
 
+@jit
+def fill_uniform_chunks(first, last, flat, key):
+    """fill_uniform for chunks `first` to `last - 1` (CHUNK values each): one thread's share (sim.kernels.split)."""
+    lo = max(first * CHUNK, 0)
+    for j in range(max(min(last * CHUNK, flat.size) - lo, 0)):
+        flat[lo + j] = uniform_at(key, lo + j)
+
+
 @pjit
 def fill_uniform_threaded(flat, key):
     for i in prange(flat.size):
@@ -674,7 +682,22 @@ def _pass_a(n, keys, P, CO, programme_reach, programme_target, programme_frequen
                  participation, appreciation, sensation, counts, events, recovery)
 
 
-pass_a_serial = jit(_pass_a)
+def _pass_a_chunks(first, last, n, keys, P, CO, programme_reach, programme_target, programme_frequency,
+                   programme_gain, programme_on, company, level, bond, anger, former_anger, grievance, expectation,
+                   peak, end, failures, complaint_open, complaint_wait, trust, identification, fit, trust_rate,
+                   adaptation_rate, complaint_propensity, outage_draw, enrolment, relationships, participation,
+                   appreciation, sensation, counts, events, recovery):
+    """Chunks `first` to `last - 1` of pass A: the whole pass on one thread (0, chunks), or one thread's
+    share of it (sim.kernels.split)."""
+    for b in range(first, last):
+        _chunk_a(b * CHUNK, min(n, (b + 1) * CHUNK), b, n, keys, P, CO, programme_reach, programme_target,
+                 programme_frequency, programme_gain, programme_on, company, level, bond, anger, former_anger,
+                 grievance, expectation, peak, end, failures, complaint_open, complaint_wait, trust, identification,
+                 fit, trust_rate, adaptation_rate, complaint_propensity, outage_draw, enrolment, relationships,
+                 participation, appreciation, sensation, counts, events, recovery)
+
+
+pass_a_chunks = jit(_pass_a_chunks)
 pass_a_threaded = pjit(_renamed(_pass_a, "_pass_a_threaded"))
 
 
@@ -767,7 +790,20 @@ def _pass_b(n, keys, P, CO, praising, warning, indptr, indices, complete, compan
                  events, heard_from, warned_brand)
 
 
-pass_b_serial = jit(_pass_b)
+def _pass_b_chunks(first, last, n, keys, P, CO, praising, warning, indptr, indices, complete, company, level,
+                   former_anger, former_company, introversion, identification, trust, anger, recommended,
+                   recommended_at, counts, praise_by_level, warnings_by_level, warnings_about_former, events,
+                   heard_from, warned_brand):
+    """Chunks `first` to `last - 1` of pass B: the whole pass on one thread (0, chunks), or one thread's
+    share of it (sim.kernels.split)."""
+    for b in range(first, last):
+        _chunk_b(b * CHUNK, min(n, (b + 1) * CHUNK), b, n, keys, P, CO, praising, warning, indptr, indices, complete,
+                 company, level, former_anger, former_company, introversion, identification, trust, anger,
+                 recommended, recommended_at, counts, praise_by_level, warnings_by_level, warnings_about_former,
+                 events, heard_from, warned_brand)
+
+
+pass_b_chunks = jit(_pass_b_chunks)
 pass_b_threaded = pjit(_renamed(_pass_b, "_pass_b_threaded"))
 
 
@@ -1006,7 +1042,20 @@ def _pass_c(n, keys, P, CO, company, level, bond, anger, grievance, peak, end, p
                  former_company, former_anger, counts, transitions, lost_by_level, promotion_on)
 
 
-pass_c_serial = jit(_pass_c)
+def _pass_c_chunks(first, last, n, keys, P, CO, company, level, bond, anger, grievance, peak, end, participation,
+                   appreciation, sensation, advocacy, tenure, failures, complaint_open, relationships,
+                   price_sensitivity, identification, trust, recommended, recommended_at, former_company,
+                   former_anger, counts, transitions, lost_by_level, promotion_on):
+    """Chunks `first` to `last - 1` of pass C: the whole pass on one thread (0, chunks), or one thread's
+    share of it (sim.kernels.split)."""
+    for b in range(first, last):
+        _chunk_c(b * CHUNK, min(n, (b + 1) * CHUNK), b, n, keys, P, CO, company, level, bond, anger,
+                 grievance, peak, end, participation, appreciation, sensation, advocacy, tenure, failures,
+                 complaint_open, relationships, price_sensitivity, identification, trust, recommended, recommended_at,
+                 former_company, former_anger, counts, transitions, lost_by_level, promotion_on)
+
+
+pass_c_chunks = jit(_pass_c_chunks)
 pass_c_threaded = pjit(_renamed(_pass_c, "_pass_c_threaded"))
 
 
