@@ -393,13 +393,14 @@ def add_figures(report: dict) -> None:
             put("ahead_start_seconds", label, start["load_seconds"] + start["first_call_seconds"], "s",
                 f"a fresh process: {start['load_seconds'] * 1e3:.1f} ms to load, "
                 f"{start['first_call_seconds'] * 1e3:.1f} ms the first call; numba "
-                f"{'imported' if start['numba_imported'] else 'not imported'} (markets under {THREADED_FROM:,} people)")
+                f"{'imported' if start['numba_imported'] else 'not imported'} (any market; threads of their own from "
+                f"{THREADED_FROM:,} people)")
         else:
             put("ahead_start_seconds", label, None, "s", f"not in use: {start['reason']}; numba's start instead")
     if _ok(report, "numba_start"):
         start = report["numba_start"]
         own = start.get("numba_loading", {})
-        put("numba_start_seconds", f"numba's start in a fresh process (markets from {THREADED_FROM:,} people)",
+        put("numba_start_seconds", "numba's start in a fresh process (where nothing is compiled ahead of time)",
             start["import_seconds"] + start["first_call_seconds"], "s",
             f"import {start['import_seconds']:.2f} s, the first compiled function {start['first_call_seconds']:.2f} s"
             + (f"; {own['import_seconds'] + own['first_call_seconds']:.2f} s with numba's own loading of its cache "

@@ -165,7 +165,8 @@ def imports() -> dict:
 
 def numba_start() -> dict:
     """numba's cost to a fresh process before its first step: importing numba, then importing the kernels' module
-    and calling one of its functions, read from the disk cache. Part of every command that runs the model. With
+    and calling one of its functions, read from the disk cache: what a process pays where the kernels could not
+    be compiled ahead of time (sim/kernels/ahead.py), and for the NumPy reference engine's kernels. With
     SIM_NUMBA_REFRESH=1 numba loads the cache its own way, setting up every typing and lowering registry first
     (sim/kernels/cache.py), which the benchmark measures beside it."""
     import sys
@@ -184,7 +185,7 @@ def numba_start() -> dict:
 
 def ahead_start() -> dict:
     """The kernels compiled ahead of time (sim/kernels/ahead.py) in a fresh process: loading them and the first
-    call, which is what a run of a market under `THREADED_FROM` people pays instead of numba's start."""
+    call, which is what a run pays instead of numba's start wherever the module could be built."""
     import sys
 
     start = time.perf_counter()
