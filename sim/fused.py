@@ -9,13 +9,13 @@ each customer's row touched three times instead of a dozen, in sim.kernels.compi
   B  word of mouth                                       a loop over listeners; speakers are only read
   C  memory, bond, switching, levels, money              each person's own row, in that order
 
-A and C can run the four (five) mechanisms row by row because none of them reads another person's row;
-B must see every speaker as A left them, and C every listener as B left them, hence three passes. The
-random numbers are those of the reference: each mechanism's stream is counter-based (sim.streams), so
-the value the reference draws at flat index k of its array is computed only where it is used.
-Per-company counts are summed per chunk of rows and reduced after each step, so the result does not
-depend on the number of threads. tests/test_fused.py checks that the fused step leaves the state, the
-tally and the timeseries exactly as the reference does.
+A and C can run the four (five) mechanisms row by row because none of them reads another person's row; B must see
+every speaker as A left them, and C every listener as B left them, hence three passes. The random numbers are those
+of the reference: each mechanism's stream is counter-based (sim.streams), so the value the reference draws at flat
+index k of its array is computed only where it is used. Per-company counts are summed per chunk of rows and reduced
+after each step, so the result does not depend on the number of threads, nor on which thread runs a chunk (numba's
+`prange`, or the module compiled ahead of time split between threads by sim.kernels.split). tests/test_fused.py
+checks that the fused step leaves the state, the tally and the timeseries exactly as the reference does.
 
 A mutation of the reference (sim.validation.mutations patches mechanism functions, and a user may too)
 is not in the compiled code, so the model runs the reference step whenever a function of a mechanism

@@ -485,8 +485,9 @@ def child_main(spec_text: str) -> int:
 
     spec = json.loads(spec_text)
     result = benchmark_measure.MEASURES[spec["kind"]](**spec["arguments"])
-    numba = sys.modules.get("numba")  # threads of the compiled passes, if they ran
-    result["threads"] = int(numba.get_num_threads()) if numba is not None else None
+    from ..kernels import threads
+
+    result.setdefault("threads", threads())  # the threads a pass may use in that process (with numba or without)
     print(json.dumps(benchmark_measure.as_plain(result)))
     return 0
 

@@ -1,16 +1,15 @@
 """Compiled kernels (numba), loaded on first use so that importing the model's modules stays cheap.
 
-`sim.kernels.compiled` holds every compiled loop: the kernels the reference mechanisms call (advertising,
-bond, leaving pressure, levels, revenue, and the C library's exp and power for NumPy code), the random
-numbers, the three passes of the fused step and the set-up's loops. `fast` gives the serial fused step, the
-set-up and the streams their kernels and the fused step's layout: compiled ahead of time where that module is
-built (`sim.kernels.ahead`), which spares a process numba's import, else numba's. This module picks a serial
-or a threaded build by the size of the work: below `THREADED_FROM` people waking a second thread costs more
-than it saves. Process pools (replications, sweeps) call `single_threaded()` in each worker so that
-processes, not threads, share the cores. Results never depend on the number of threads, nor on which
-compilation runs them. `sim.kernels.cache` reads numba's compiled machine code from its disk cache without
-setting up numba's compiler.
-"""
+`sim.kernels.compiled` holds every compiled loop: the kernels the reference mechanisms call (advertising, bond,
+leaving pressure, levels, revenue, and the C library's exp and power for NumPy code), the random numbers, the three
+passes of the fused step and the set-up's loops. `fast` gives the fused step, the set-up and the streams their
+kernels and the fused step's layout: compiled ahead of time where that module is built (`sim.kernels.ahead`), which
+spares a process numba's import, else numba's. From `THREADED_FROM` people a pass runs on all threads: the module's
+chunk loops split between threads (`sim.kernels.split`), or numba's threaded builds where there is no module; below
+it, waking a second thread costs more than it saves. Process pools (replications, sweeps) call `single_threaded()`
+in each worker so that processes, not threads, share the cores. Results never depend on the number of threads, nor
+on which compilation runs them. `sim.kernels.cache` reads numba's compiled machine code from its disk cache without
+setting up numba's compiler."""
 
 from __future__ import annotations
 
@@ -31,8 +30,9 @@ def _threaded_from(default: int = 20_000) -> int:
         raise InputError(f"SIM_THREADED_FROM (environment): expected a whole number of people, got {text!r}") from None
 
 
-# People from which the threaded builds are used (override with SIM_THREADED_FROM). `python -m sim bench` on
-# 2 cores: two threads x1.40-1.68 at 20,000 people, x0.75-1.30 at 10,000 (five runs of 2026-11-30)
+# People from which a pass runs on all threads (override with SIM_THREADED_FROM). `python -m sim bench` on 2 cores:
+# numba's threads x1.40-1.68 at 20,000 people, x0.75-1.30 at 10,000 (five runs of 2026-11-30, the earlier
+# machine); the module's threads x1.35 at 20,000, x1.03 at 10,000 (2026-11-30, the AMD EPYC)
 THREADED_FROM = _threaded_from()
 
 

@@ -1,16 +1,17 @@
-"""The serial kernels compiled ahead of time, so that a small market runs without importing numba.
+"""The model's kernels compiled ahead of time, so that a run of any size imports no numba.
 
-numba's import and its loading of cached machine code take 0.35 to 0.5 s of every process that runs the model:
-a third of `python -m sim run baseline`. The functions a serial fused step and a model's set-up call (EXPORTS)
-are therefore also compiled into a Python extension module by numba's ahead-of-time compiler (numba.pycc), once
-per machine and version of the code, for this machine's processor. A process that finds that module loads it in
-a few milliseconds and never imports numba. Everything else still goes to numba's just-in-time functions as
-before: the threaded passes (from `THREADED_FROM` people), the NumPy reference's kernels, and any call whose
-arguments are not of the declared types (`Checked` sends it there, where numba compiles for the types it gets,
-as it always did; the compiled module itself would read such arrays as the wrong type). Both are compiled from
-the same Python functions in sim.kernels.compiled, and tests/test_ahead.py checks that they give the same bytes.
+numba's import and its loading of cached machine code take 0.35 to 0.5 s of every process that runs the model: a
+third of `python -m sim run baseline`. The functions the fused step, the streams and a model's set-up call (EXPORTS)
+are therefore also compiled into a Python extension module by numba's ahead-of-time compiler (numba.pycc), once per
+machine and version of the code, for this machine's processor. Each function releases the GIL, so that the passes'
+chunk loops run on several threads from `THREADED_FROM` people (sim.kernels.split). A process that finds that module
+loads it in a few milliseconds and never imports numba, whatever the market's size. Everything else still goes to
+numba's just-in-time functions as before: the NumPy reference's kernels, and any call whose arguments are not of the
+declared types (`Checked` sends it there, where numba compiles for the types it gets, as it always did; the compiled
+module itself would read such arrays as the wrong type). Both are compiled from the same Python functions in
+sim.kernels.compiled, and tests/test_ahead.py checks that they give the same bytes.
 
-The module is built the first time a process needs a kernel and finds none (15 to 20 s here, in place of numba's
+The module is built the first time a process needs a kernel and finds none (11 to 20 s, in place of numba's
 compiling the same functions on a first run), under a lock, into a temporary name that is then renamed. Its file
 name carries a fingerprint of this package's compiled sources, the versions of Python, NumPy, numba and llvmlite,
 and the processor's features, so only the code it was built from loads it. Where it cannot be built (no C
