@@ -43,11 +43,19 @@ class _Helper:
         self.go.release()
 
     def wait(self) -> None:
-        self.done.acquire()
+        interrupted = None
+        while True:  # a Ctrl-C here still waits for the chunks being written, so no later pass overlaps them
+            try:
+                self.done.acquire()
+                break
+            except KeyboardInterrupt as error:
+                interrupted = error
         self.call = None
         if self.error is not None:
             error, self.error = self.error, None
             raise error
+        if interrupted is not None:
+            raise interrupted
 
 
 _helpers: list[_Helper] = []
