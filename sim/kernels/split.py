@@ -1,7 +1,7 @@
 """A pass of the fused step split between threads, for the kernels compiled ahead of time (no numba).
 
 numba's threaded builds run a pass's chunks with `prange` on its own thread pool, which needs numba and its LLVM
-loaded: 0.15 to 0.5 s of a process's start, a first compilation of some 12 s, and 130 MB of a million-customer
+loaded: 0.15 to 0.5 s of a process's start, a first compilation of some 12 s, and 100 MB of a million-customer
 run's memory. The module compiled ahead of time (sim.kernels.ahead) holds each pass as a loop over a range of
 chunks (`pass_a_chunks(first, last, ...)`) that releases the GIL, so Python threads can run the ranges side by
 side. Each chunk writes its own rows and its own row of partial counts whichever thread runs it, so the result
