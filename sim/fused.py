@@ -36,7 +36,7 @@ from . import mechanisms
 from . import state as states
 from .kernels import fast as K
 from .kernels import threaded, threads
-from .kernels.split import Balance, split
+from .kernels.split import split
 from .levels import PROSPECT
 from .mechanisms import memory, trust, word_of_mouth
 from .parameters import PROGRAMMES
@@ -160,7 +160,6 @@ class FusedStep:
         self.set_params(params)
         self.threaded = threaded(n)
         self.threads = threads()
-        self.balances = (Balance(), Balance(), Balance())  # where to cut each pass between two threads
         self.timings = dict.fromkeys(PASSES, 0.0)
 
     def _reuse(self, tally: Tally | None) -> tuple:
@@ -219,8 +218,8 @@ class FusedStep:
         else:  # the passes' chunk loops, on this thread or split between threads
             kernels = self._serial(state)
             chunks = self.counts.shape[0]
-            pass_a, pass_b, pass_c = (partial(split, self.threads, kernel, chunks, balance=cut) if self.threaded
-                                      else partial(kernel, 0, chunks) for kernel, cut in zip(kernels, self.balances))
+            pass_a, pass_b, pass_c = (partial(split, self.threads, kernel, chunks) if self.threaded
+                                      else partial(kernel, 0, chunks) for kernel in kernels[:3])
             advocacy, revenue = kernels[3:]
         now = clock() if clock else 0.0
         pass_a(n, keys, P, co.matrix, co.reach, co.target, co.frequency, co.gain, co.on, s.company, s.level, s.bond,

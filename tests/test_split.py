@@ -41,26 +41,3 @@ def test_an_error_on_a_helper_is_raised_to_the_caller_after_every_range_is_done(
     again = []
     split(2, lambda first, last: again.append((first, last)), 10)  # the helper is still there, and idle
     assert sorted(again) == [(0, 5), (5, 10)]
-
-
-def test_a_balance_moves_the_cut_until_both_threads_finish_together():
-    """A helper whose chunks take twice as long as this thread's ends up with about a third of them, and the
-    pass then takes about two thirds of what it takes on one thread (timed with sleeps, so the machine's load
-    does not matter much)."""
-    import time
-
-    from sim.kernels.split import Balance
-
-    me, chunk = threading.get_ident(), 0.002
-
-    def run(first, last):
-        time.sleep((last - first) * chunk * (1 if threading.get_ident() == me else 2))
-
-    balance = Balance()
-    assert balance.cut(30) == 15  # untimed: at least half here
-    for _ in range(12):
-        split(2, run, 30, balance=balance)
-    assert 18 <= balance.cut(30) <= 22  # 20 here and 10 there finish together
-    start = time.perf_counter()
-    split(2, run, 30, balance=balance)
-    assert time.perf_counter() - start < 0.8 * 30 * chunk

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 
 class _Helper:
@@ -27,19 +26,16 @@ class _Helper:
         self.go.acquire()
         self.done.acquire()
         self.call, self.error = None, None
-        self.started = self.finished = 0.0
         threading.Thread(target=self._loop, name="sim-pass", daemon=True).start()
 
     def _loop(self) -> None:
         while True:
             self.go.acquire()
             function, args = self.call
-            self.started = time.perf_counter()
             try:
                 function(*args)
             except BaseException as error:  # raised again on the thread that waits for it
                 self.error = error
-            self.finished = time.perf_counter()
             self.done.release()
 
     def start(self, function, args) -> None:
@@ -76,59 +72,21 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_helpers)
 
 
-class Balance:
-    """Where to cut one pass between this thread and a helper, learnt from that pass's last calls so that both
-    finish together: the helper starts some 25 us late (a sleeping thread is woken), and a chunk does not take
-    the same time on both. The cut changes no result: each chunk's work is the same whoever runs it."""
-
-    __slots__ = ("lag", "here", "there")
-
-    SMOOTHING = 0.3  # the weight of the last call in the running estimates
-
-    def __init__(self):
-        self.lag = self.here = self.there = None  # seconds: the helper's late start; a chunk here, there
-
-    def cut(self, chunks: int) -> int:
-        """The chunks this thread takes (the first ones), at least half until the pass has been timed."""
-        if self.here is None:
-            return chunks - chunks // 2
-        wanted = (self.lag + chunks * self.there) / (self.here + self.there)  # both done at the same moment
-        return min(chunks, max(1, round(wanted)))
-
-    def learn(self, lag: float, here: float, there: float) -> None:
-        if self.here is None:
-            self.lag, self.here, self.there = lag, here, there
-        else:
-            w = self.SMOOTHING
-            self.lag += w * (lag - self.lag)
-            self.here += w * (here - self.here)
-            self.there += w * (there - self.there)
-
-
-def split(parts: int, function, chunks: int, *args, balance: Balance | None = None) -> None:
-    """`function(first, last, *args)` over chunks 0 to `chunks - 1` in `parts` ranges: the first on this thread,
-    the others on helper threads; returns when all are done (an error in any is raised here). With two parts and
-    a `balance`, the cut is the one that made both threads finish together in the last calls; otherwise the
-    ranges are of equal size, this thread's the largest. One thread at a time may split (the fused step of one
-    model)."""
-    if parts == 2 and balance is not None:
-        bounds = [0, balance.cut(chunks), chunks]
-    else:  # this thread's range first and the largest: the helpers start a wake-up later
-        bounds = [0] + [chunks - (chunks * (parts - k)) // parts for k in range(1, parts + 1)]
+def split(parts: int, function, chunks: int, *args) -> None:
+    """`function(first, last, *args)` over chunks 0 to `chunks - 1` in `parts` ranges of equal size: the first on
+    this thread, the others on helper threads; returns when all are done (an error in any is raised here). One
+    thread at a time may split (the fused step of one model)."""
+    # this thread's range first and the largest: the helpers start a wake-up later (some 25 us), and this thread
+    # then seldom has to sleep until they finish
+    bounds = [0] + [chunks - (chunks * (parts - k)) // parts for k in range(1, parts + 1)]
     with _lock:
         while len(_helpers) < parts - 1:
             _helpers.append(_Helper())
         helpers = _helpers[: parts - 1]
-        start = time.perf_counter()
         for k, helper in enumerate(helpers, start=1):
             helper.start(function, (bounds[k], bounds[k + 1], *args))
         try:
             function(bounds[0], bounds[1], *args)
-            mine = time.perf_counter() - start
         finally:
             for helper in helpers:
                 helper.wait()
-        if balance is not None and parts == 2 and 0 < bounds[1] < chunks:
-            helper = helpers[0]
-            balance.learn(helper.started - start, mine / bounds[1], (helper.finished - helper.started)
-                          / (chunks - bounds[1]))
