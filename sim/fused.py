@@ -13,9 +13,9 @@ A and C can run the four (five) mechanisms row by row because none of them reads
 every speaker as A left them, and C every listener as B left them, hence three passes. The random numbers are those
 of the reference: each mechanism's stream is counter-based (sim.streams), so the value the reference draws at flat
 index k of its array is computed only where it is used. Per-company counts are summed per chunk of rows and reduced
-after each step, so the result does not depend on the number of threads, nor on which thread runs a chunk (numba's
-`prange`, or the module compiled ahead of time split between threads by sim.kernels.split). tests/test_fused.py
-checks that the fused step leaves the state, the tally and the timeseries exactly as the reference does.
+after each step, so the result does not depend on the number of threads, nor on which thread runs a chunk
+(sim.kernels.split). tests/test_fused.py checks that the fused step leaves the state, the tally and the timeseries
+exactly as the reference does.
 
 A mutation of the reference (sim.validation.mutations patches mechanism functions, and a user may too)
 is not in the compiled code, so the model runs the reference step whenever a function of a mechanism
@@ -150,7 +150,7 @@ class FusedStep:
         # decoded first (`_reuse`), so no tally ever reads another step's events. The model lets go of its own
         # last tally before a step, so only a tally someone keeps pays for decoding.
         self._events_set = self._events(n)
-        # the serial kernels compiled ahead of time, called without their checks while the state's arrays are the
+        # the kernels compiled ahead of time, called without their checks while the state's arrays are the
         # objects their checks accepted (the fused step's own arrays are of the declared types by construction):
         # a check of 30-odd arguments costs a few us a call, a tenth of a step at 1,000 people
         self._direct, self._direct_for = {}, None
@@ -211,16 +211,11 @@ class FusedStep:
         events = self._reuse(tally)
         events_a, recovery, events_b, heard_from, warned_brand = events
         s, n = state, self.n
-        kernels = None
-        if self.threaded and not K.ahead:  # numba's threaded builds (where nothing is compiled ahead of time)
-            pass_a, pass_b, pass_c = K.pass_a_threaded, K.pass_b_threaded, K.pass_c_threaded
-            advocacy, revenue = K.count_advocacy, K.revenue
-        else:  # the passes' chunk loops, on this thread or split between threads
-            kernels = self._serial(state)
-            chunks = self.counts.shape[0]
-            pass_a, pass_b, pass_c = (partial(split, self.threads, kernel, chunks) if self.threaded
-                                      else partial(kernel, 0, chunks) for kernel in kernels[:3])
-            advocacy, revenue = kernels[3:]
+        kernels = self._kernels(state)
+        chunks = self.counts.shape[0]  # each pass's chunk loop, on this thread or split between threads
+        pass_a, pass_b, pass_c = (partial(split, self.threads, kernel, chunks) if self.threaded
+                                  else partial(kernel, 0, chunks) for kernel in kernels[:3])
+        advocacy, revenue = kernels[3:]
         now = clock() if clock else 0.0
         pass_a(n, keys, P, co.matrix, co.reach, co.target, co.frequency, co.gain, co.on, s.company, s.level, s.bond,
                s.anger, s.former_anger, s.grievance, s.expectation, s.peak, s.end, s.failures, s.complaint_open,
@@ -250,23 +245,22 @@ class FusedStep:
             # a sum of floats: customer after customer, as the reference adds it (one core, one read of two arrays)
             revenue(s.company, s.bond, market.price, self.P[K.P_UPLIFT], market.no_company, tally.money["revenue"])
         self._tick(clock, now, 3)
-        if kernels is not None:
-            self._accepted(kernels if tally is not None else kernels[:4])
+        self._accepted(kernels if tally is not None else kernels[:4])
         if tally is not None:
             self._fill(tally, market, events)
 
-    def _serial(self, state) -> list:
-        """The serial kernels for this step (`_SERIAL`): those whose checks accepted this state's arrays called
-        directly, the others through their checks (or numba's, where nothing is compiled ahead of time)."""
+    def _kernels(self, state) -> list:
+        """The kernels of this step (`_KERNELS`): those whose checks accepted this state's arrays called directly,
+        the others through their checks (or numba's, where nothing is compiled ahead of time)."""
         arrays = _STATE(state)
         if self._direct_for is None or not all(map(operator.is_, arrays, self._direct_for)):
             self._direct, self._direct_for = {}, arrays
         direct = self._direct
-        return [direct.get(name) or getattr(K, name) for name in _SERIAL]
+        return [direct.get(name) or getattr(K, name) for name in _KERNELS]
 
     def _accepted(self, called) -> None:
         """Remember the kernels called through their checks this step whose checks passed."""
-        for name, function in zip(_SERIAL, called):
+        for name, function in zip(_KERNELS, called):
             if getattr(function, "accepted", False):
                 self._direct[name] = function.function
 
@@ -309,7 +303,7 @@ class FusedStep:
 
 
 _STATE = operator.attrgetter(*states.field_names())  # a state's arrays, in one call
-_SERIAL = ("pass_a_chunks", "pass_b_chunks", "pass_c_chunks", "count_advocacy", "revenue")
+_KERNELS = ("pass_a_chunks", "pass_b_chunks", "pass_c_chunks", "count_advocacy", "revenue")
 _EMPTY_INT64 = np.zeros(1, np.int64)
 _EMPTY_INT32 = np.zeros(1, np.int32)
 

@@ -39,17 +39,12 @@ class Stream:
     def uniform(self, shape) -> np.ndarray:
         """A full array of float32 uniforms on [0, 1); the same shape always gives the same values."""
         from .kernels import fast, threads
+        from .kernels.split import split
 
         out = np.empty(shape, np.float32)
         flat = out.reshape(-1)
-        if out.size < PARALLEL_FROM:
-            fast.fill_uniform(flat, self.key)
-        elif not fast.ahead:
-            fast.fill_uniform_threaded(flat, self.key)
-        else:  # on this machine's threads without numba (sim.kernels.split)
-            from .kernels.split import split
-
-            split(threads(), fast.fill_uniform_chunks, -(-flat.size // fast.CHUNK), flat, self.key)
+        parts = threads() if out.size >= PARALLEL_FROM else 1
+        split(parts, fast.fill_uniform_chunks, -(-flat.size // fast.CHUNK), flat, self.key)
         return out
 
 

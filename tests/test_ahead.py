@@ -78,8 +78,8 @@ def test_small_markets_give_numbas_bytes_without_numba(built):
 
 
 def test_threaded_markets_give_numbas_bytes_without_numba(built):
-    """From THREADED_FROM people the module's passes (and a draw for everyone) run on threads of their own
-    (sim.kernels.split): the bytes of numba's threaded builds, and still no numba."""
+    """From THREADED_FROM people the passes (and a draw for everyone) are split between threads (sim.kernels.split):
+    the module's functions give numba's bytes there too, and still no numba."""
     markets = [[3, 3 * 4096 + 77, {}], [11, 9000, {"network.kind": "complete"}]]
     on_module = _market(markets, SIM_THREADED_FROM="1000")
     if not on_module["threaded"]:

@@ -4,12 +4,12 @@
 leaving pressure, levels, revenue, and the C library's exp and power for NumPy code), the random numbers, the three
 passes of the fused step and the set-up's loops. `fast` gives the fused step, the set-up and the streams their
 kernels and the fused step's layout: compiled ahead of time where that module is built (`sim.kernels.ahead`), which
-spares a process numba's import, else numba's. From `THREADED_FROM` people a pass runs on all threads: the module's
-chunk loops split between threads (`sim.kernels.split`), or numba's threaded builds where there is no module; below
-it, waking a second thread costs more than it saves. Process pools (replications, sweeps) call `single_threaded()`
-in each worker so that processes, not threads, share the cores. Results never depend on the number of threads, nor
-on which compilation runs them. `sim.kernels.cache` reads numba's compiled machine code from its disk cache without
-setting up numba's compiler."""
+spares a process numba's import, else numba's. From `THREADED_FROM` people a pass runs on all threads, its chunks
+split between them (`sim.kernels.split`); below it, waking a second thread costs more than it saves. Process pools
+(replications, sweeps) call `single_threaded()` in each worker so that processes, not threads, share the cores.
+Results never depend on the number of threads, nor on which compilation runs them. `sim.kernels.cache` reads numba's
+compiled machine code from its disk cache without setting up numba's compiler.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def _threaded_from(default: int = 20_000) -> int:
 
 
 # People from which a pass runs on all threads (override with SIM_THREADED_FROM). `python -m sim bench` on 2 cores:
-# numba's threads x1.40-1.68 at 20,000 people, x0.75-1.30 at 10,000 (five runs of 2026-11-30, the earlier
-# machine); the module's threads x1.35 at 20,000, x1.03 at 10,000 (2026-11-30, the AMD EPYC)
+# numba's threads (prange) x1.40-1.68 at 20,000 people, x0.75-1.30 at 10,000 (five runs of 2026-11-30, the earlier
+# machine); split passes x1.35 at 20,000, x1.03 at 10,000 (2026-11-30, the AMD EPYC)
 THREADED_FROM = _threaded_from()
 
 
@@ -64,7 +64,7 @@ def threads() -> int:
 
 
 def threaded(people: int) -> bool:
-    """Whether work over this many people should use the threaded builds."""
+    """Whether work over this many people should run on all threads."""
     return people >= THREADED_FROM and threads() > 1
 
 
@@ -98,7 +98,7 @@ update_bond = _BySize("update_bond", "Move each bond towards its three-factor ta
 
 
 class _Fast:
-    """The kernels of a serial fused step and of a model's set-up, and the constants of the fused step's layout:
+    """The kernels of the fused step, the streams and a model's set-up, and the constants of the fused step's layout:
     from the module compiled ahead of time (sim.kernels.ahead) where there is one, so that no numba is imported,
     else from sim.kernels.compiled. Decided at the first attribute read in a process."""
 

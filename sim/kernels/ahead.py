@@ -39,7 +39,6 @@ HERE = Path(__file__).resolve().parent
 # call them with (tests/test_ahead.py checks these against the types numba sees in a run).
 EXPORTS = {
     "stream_keys": "uint64[:, ::1](uint64[::1], uint64[::1], uint64[::1])",
-    "fill_uniform": "void(float32[::1], uint64)",
     "fill_uniform_chunks": "void(int64, int64, float32[::1], uint64)",
     "share_fitting": "float64[::1](float64[:, ::1], float64[::1])",
     "pick_companies": "int8[::1](float64[:, ::1], float64[::1], float64[::1])",

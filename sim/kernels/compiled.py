@@ -4,9 +4,9 @@ the network's neighbour lists).
 
 All of it lives in this one file because numba's disk cache (`cache=True`) only checks the file that
 defines a function: a row function edited in another file would leave stale machine code in the cache
-of every kernel that inlines it. The functions a serial fused step and a model's set-up call are also
-compiled ahead of time from these same Python functions (sim/kernels/ahead.py, its EXPORTS), so that a
-small market runs without importing numba.
+of every kernel that inlines it. The functions the fused step, the streams and a model's set-up call are also
+compiled ahead of time from these same Python functions (sim/kernels/ahead.py, its EXPORTS), so that a run
+imports no numba.
 
 Exactness. The fused passes repeat, row by row, the arithmetic of the NumPy reference mechanisms with
 the same types: NumPy 2 casts a Python float to float32 before it meets a float32 array (NEP 50), so
@@ -25,7 +25,9 @@ that alone made the fused step a third faster (`python -m sim bench`).
 Parallelism. Each pass walks the customers in chunks of `CHUNK` rows; a chunk's counts (whole numbers)
 go to its own row of a partial-sum array that is reduced after the pass, so the result is the same on one
 thread or many. Revenue, the one sum of floats, is added up customer after customer by `revenue` after
-the last pass, as the reference does. `*_threaded` drivers run the chunks with `prange`.
+the last pass, as the reference does. A pass is a loop over a range of chunks (`pass_a_chunks(first, last,
+...)`) that releases the GIL, and sim.kernels.split runs ranges of it on several threads, whether the machine
+code is numba's or the module compiled ahead of time.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ import types
 
 import numba
 import numpy as np
-from numba import prange
 
 from .cache import read_lightly
 
@@ -77,24 +78,12 @@ def uniform_at(key, index):
 
 
 @jit
-def fill_uniform(flat, key):
-    """flat[i] = value i of the stream (a whole array, as the reference mechanisms draw)."""
-    for i in range(flat.size):
-        flat[i] = uniform_at(key, i)
-
-
-@jit
 def fill_uniform_chunks(first, last, flat, key):
-    """fill_uniform for chunks `first` to `last - 1` (CHUNK values each): one thread's share (sim.kernels.split)."""
+    """flat[i] = value i of the stream (a whole array, as the reference mechanisms draw), for chunks `first` to
+    `last - 1` of CHUNK values: all of it on one thread, or one thread's share (sim.kernels.split)."""
     lo = max(first * CHUNK, 0)
     for j in range(max(min(last * CHUNK, flat.size) - lo, 0)):
         flat[lo + j] = uniform_at(key, lo + j)
-
-
-@pjit
-def fill_uniform_threaded(flat, key):
-    for i in prange(flat.size):
-        flat[i] = uniform_at(key, i)
 
 
 # NumPy's SeedSequence, as far as the streams use it: a run's entropy (up to 4 words), then two spawn
@@ -670,23 +659,12 @@ def _chunk_a(lo, hi, b, n, keys, P, CO, programme_reach, programme_target, progr
             tally[S_PROGRAMME_TOUCHES, c] += 1
 
 
-def _pass_a(n, keys, P, CO, programme_reach, programme_target, programme_frequency, programme_gain, programme_on,
-            company, level, bond, anger, former_anger, grievance, expectation, peak, end, failures, complaint_open,
-            complaint_wait, trust, identification, fit, trust_rate, adaptation_rate, complaint_propensity,
-            outage_draw, enrolment, relationships, participation, appreciation, sensation, counts, events, recovery):
-    for b in numba.prange(counts.shape[0]):
-        _chunk_a(b * CHUNK, min(n, (b + 1) * CHUNK), b, n, keys, P, CO, programme_reach, programme_target,
-                 programme_frequency, programme_gain, programme_on, company, level, bond, anger, former_anger,
-                 grievance, expectation, peak, end, failures, complaint_open, complaint_wait, trust, identification,
-                 fit, trust_rate, adaptation_rate, complaint_propensity, outage_draw, enrolment, relationships,
-                 participation, appreciation, sensation, counts, events, recovery)
-
-
-def _pass_a_chunks(first, last, n, keys, P, CO, programme_reach, programme_target, programme_frequency,
-                   programme_gain, programme_on, company, level, bond, anger, former_anger, grievance, expectation,
-                   peak, end, failures, complaint_open, complaint_wait, trust, identification, fit, trust_rate,
-                   adaptation_rate, complaint_propensity, outage_draw, enrolment, relationships, participation,
-                   appreciation, sensation, counts, events, recovery):
+@jit
+def pass_a_chunks(first, last, n, keys, P, CO, programme_reach, programme_target, programme_frequency,
+                  programme_gain, programme_on, company, level, bond, anger, former_anger, grievance, expectation,
+                  peak, end, failures, complaint_open, complaint_wait, trust, identification, fit, trust_rate,
+                  adaptation_rate, complaint_propensity, outage_draw, enrolment, relationships, participation,
+                  appreciation, sensation, counts, events, recovery):
     """Chunks `first` to `last - 1` of pass A: the whole pass on one thread (0, chunks), or one thread's
     share of it (sim.kernels.split)."""
     for b in range(first, last):
@@ -695,10 +673,6 @@ def _pass_a_chunks(first, last, n, keys, P, CO, programme_reach, programme_targe
                  grievance, expectation, peak, end, failures, complaint_open, complaint_wait, trust, identification,
                  fit, trust_rate, adaptation_rate, complaint_propensity, outage_draw, enrolment, relationships,
                  participation, appreciation, sensation, counts, events, recovery)
-
-
-pass_a_chunks = jit(_pass_a_chunks)
-pass_a_threaded = pjit(_renamed(_pass_a, "_pass_a_threaded"))
 
 
 @jit
@@ -780,20 +754,11 @@ def _chunk_b(lo, hi, b, n, keys, P, CO, praising, warning, indptr, indices, comp
             warned_brand[i] = brand
 
 
-def _pass_b(n, keys, P, CO, praising, warning, indptr, indices, complete, company, level, former_anger,
-            former_company, introversion, identification, trust, anger, recommended, recommended_at, counts,
-            praise_by_level, warnings_by_level, warnings_about_former, events, heard_from, warned_brand):
-    for b in numba.prange(counts.shape[0]):
-        _chunk_b(b * CHUNK, min(n, (b + 1) * CHUNK), b, n, keys, P, CO, praising, warning, indptr, indices, complete,
-                 company, level, former_anger, former_company, introversion, identification, trust, anger,
-                 recommended, recommended_at, counts, praise_by_level, warnings_by_level, warnings_about_former,
-                 events, heard_from, warned_brand)
-
-
-def _pass_b_chunks(first, last, n, keys, P, CO, praising, warning, indptr, indices, complete, company, level,
-                   former_anger, former_company, introversion, identification, trust, anger, recommended,
-                   recommended_at, counts, praise_by_level, warnings_by_level, warnings_about_former, events,
-                   heard_from, warned_brand):
+@jit
+def pass_b_chunks(first, last, n, keys, P, CO, praising, warning, indptr, indices, complete, company, level,
+                  former_anger, former_company, introversion, identification, trust, anger, recommended,
+                  recommended_at, counts, praise_by_level, warnings_by_level, warnings_about_former, events,
+                  heard_from, warned_brand):
     """Chunks `first` to `last - 1` of pass B: the whole pass on one thread (0, chunks), or one thread's
     share of it (sim.kernels.split)."""
     for b in range(first, last):
@@ -801,10 +766,6 @@ def _pass_b_chunks(first, last, n, keys, P, CO, praising, warning, indptr, indic
                  company, level, former_anger, former_company, introversion, identification, trust, anger,
                  recommended, recommended_at, counts, praise_by_level, warnings_by_level, warnings_about_former,
                  events, heard_from, warned_brand)
-
-
-pass_b_chunks = jit(_pass_b_chunks)
-pass_b_threaded = pjit(_renamed(_pass_b, "_pass_b_threaded"))
 
 
 @jit
@@ -1031,21 +992,11 @@ def _chunk_c(lo, hi, b, n, keys, P, CO, company, level, bond, anger, grievance, 
         tally[S_LEVEL + min(new_level, 4), now] += customer
 
 
-def _pass_c(n, keys, P, CO, company, level, bond, anger, grievance, peak, end, participation,
-            appreciation, sensation, advocacy, tenure, failures, complaint_open, relationships, price_sensitivity,
-            identification, trust, recommended, recommended_at, former_company, former_anger, counts, transitions,
-            lost_by_level, promotion_on):
-    for b in numba.prange(counts.shape[0]):
-        _chunk_c(b * CHUNK, min(n, (b + 1) * CHUNK), b, n, keys, P, CO, company, level, bond, anger,
-                 grievance, peak, end, participation, appreciation, sensation, advocacy, tenure, failures,
-                 complaint_open, relationships, price_sensitivity, identification, trust, recommended, recommended_at,
-                 former_company, former_anger, counts, transitions, lost_by_level, promotion_on)
-
-
-def _pass_c_chunks(first, last, n, keys, P, CO, company, level, bond, anger, grievance, peak, end, participation,
-                   appreciation, sensation, advocacy, tenure, failures, complaint_open, relationships,
-                   price_sensitivity, identification, trust, recommended, recommended_at, former_company,
-                   former_anger, counts, transitions, lost_by_level, promotion_on):
+@jit
+def pass_c_chunks(first, last, n, keys, P, CO, company, level, bond, anger, grievance, peak, end, participation,
+                  appreciation, sensation, advocacy, tenure, failures, complaint_open, relationships,
+                  price_sensitivity, identification, trust, recommended, recommended_at, former_company,
+                  former_anger, counts, transitions, lost_by_level, promotion_on):
     """Chunks `first` to `last - 1` of pass C: the whole pass on one thread (0, chunks), or one thread's
     share of it (sim.kernels.split)."""
     for b in range(first, last):
@@ -1053,10 +1004,6 @@ def _pass_c_chunks(first, last, n, keys, P, CO, company, level, bond, anger, gri
                  grievance, peak, end, participation, appreciation, sensation, advocacy, tenure, failures,
                  complaint_open, relationships, price_sensitivity, identification, trust, recommended, recommended_at,
                  former_company, former_anger, counts, transitions, lost_by_level, promotion_on)
-
-
-pass_c_chunks = jit(_pass_c_chunks)
-pass_c_threaded = pjit(_renamed(_pass_c, "_pass_c_threaded"))
 
 
 # --- set-up ---------------------------------------------------------------------------------------------

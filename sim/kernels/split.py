@@ -1,11 +1,12 @@
-"""A pass of the fused step split between threads, for the kernels compiled ahead of time (no numba).
+"""A pass of the fused step split between threads: its chunks in ranges, one range a thread.
 
-numba's threaded builds run a pass's chunks with `prange` on its own thread pool, which needs numba and its LLVM
-loaded: 0.15 to 0.5 s of a process's start, a first compilation of some 12 s, and 100 MB of a million-customer
-run's memory. The module compiled ahead of time (sim.kernels.ahead) holds each pass as a loop over a range of
-chunks (`pass_a_chunks(first, last, ...)`) that releases the GIL, so Python threads can run the ranges side by
-side. Each chunk writes its own rows and its own row of partial counts whichever thread runs it, so the result
-is the same bytes as on one thread (tests/test_ahead.py, tests/test_fused.py).
+Each pass is a loop over a range of chunks (`pass_a_chunks(first, last, ...)` in sim.kernels.compiled) that
+releases the GIL, both as numba compiles it (`nogil=True`) and as the module compiled ahead of time holds it
+(sim.kernels.ahead), so Python threads can run the ranges side by side without numba's own thread pool
+(`prange`), which would need numba and its LLVM loaded: 0.15 to 0.5 s of a process's start, a first
+compilation of some 12 s, and 100 MB of a million-customer run's memory. Each chunk writes its own rows and its
+own row of partial counts whichever thread runs it, so the result is the same bytes as on one thread
+(tests/test_fused.py, tests/test_ahead.py).
 
 The helpers are plain threads handed their work through two locks each: 58 us a pass here against 68 us for a
 pool's futures (most of either is waking the sleeping helper), where splitting a pass over 100,000 people saves
