@@ -218,16 +218,19 @@ def draw(data: dict, companies: list[str], folder: Path, prepared: list | None =
             transitions(data, folder / FILES[1], transitions_), money(data, companies, folder / FILES[2], money_)]
 
 
-def draw_on_two_cores(data: dict, companies: list[str], folder: Path) -> list[Path]:
+def draw_on_two_cores(data: dict, companies: list[str], folder: Path, copy: _Copy | None = None,
+                      frames: tuple = (None, None)) -> list[Path]:
     """`draw`, with the levels plot drawn by a forked copy of this process (`_Copy`) while this one draws the other
-    two (the simulation has ended, so both cores are free)."""
+    two (the simulation has ended, so both cores are free). `copy`: one forked for this run, whose frame may be
+    rendered already; `frames`: the transitions and money plots' `layouts`, likewise."""
     folder = Path(folder)
-    if not hasattr(os, "fork"):
-        return draw(data, companies, folder)
-    copy = _Copy(levels_layout, (companies, int(data["step"][0][-1])), levels_over_time)
+    if copy is None:
+        if not hasattr(os, "fork"):
+            return draw(data, companies, folder)
+        copy = _Copy(levels_layout, (companies, int(data["step"][0][-1])), levels_over_time)
     try:
         copy.draw(data, companies, folder / FILES[0])
-        others = [transitions(data, folder / FILES[1]), money(data, companies, folder / FILES[2])]
+        others = [transitions(data, folder / FILES[1], frames[0]), money(data, companies, folder / FILES[2], frames[1])]
         return [copy.wait(), *others]
     except BaseException:  # a plot failed here, or the parent gave the plots up (`PlotProcess.close`): so does the copy
         copy.cancel()
@@ -250,22 +253,18 @@ def _serve(connection) -> None:
     try:
         import matplotlib.figure  # noqa: F401  (the slow part, done while the parent starts)
 
-        prepared, laid_out = None, None
+        frames, laid_out = None, None
         while (job := connection.recv()) is not None:
             if job[0] == "prepare":
                 _, companies, steps = job
                 if copy is not None:
                     copy.cancel()
                 copy = _Copy(levels_layout, (companies, steps), levels_over_time)
-                prepared, laid_out = [None, transitions_layout(), money_layout(companies, steps)], (companies, steps)
+                frames, laid_out = (transitions_layout(), money_layout(companies, steps)), (companies, steps)
                 continue
             _, data, companies, folder = job
-            folder = Path(folder)
             if copy is not None and laid_out == (companies, int(data["step"][0][-1])):
-                copy.draw(data, companies, folder / FILES[0])
-                others = [transitions(data, folder / FILES[1], prepared[1]),
-                          money(data, companies, folder / FILES[2], prepared[2])]
-                paths = [copy.wait(), *others]
+                paths = draw_on_two_cores(data, companies, folder, copy, frames)
             else:  # the data of another run than the frames were made for
                 if copy is not None:
                     copy.cancel()
